@@ -1,0 +1,28 @@
+from typing import Any
+
+from django.http import HttpRequest
+from django.utils.translation import gettext_lazy as _
+
+from hebi.core.permissions import all_roles, is_platform_admin
+from hebi.core.roles import Role
+
+
+def navigation(request: HttpRequest) -> dict[str, Any]:
+    user = getattr(request, "user", None)
+    if user is None or not user.is_authenticated:
+        return {"nav_items": []}
+    items = [
+        ("core:home", _("首页")),
+        ("orgs:directory", _("机构")),
+        ("governance:committee", _("委员会")),
+        ("platforms:list", _("平台载体")),
+        ("finance:list", _("基金")),
+    ]
+    if is_platform_admin(user):
+        items.append(("core:audit", _("审计日志")))
+    roles = all_roles(user)
+    return {
+        "nav_items": items,
+        "nav_is_platform_admin": is_platform_admin(user),
+        "nav_roles": [Role(r).label for r in sorted(roles)],
+    }

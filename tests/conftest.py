@@ -1,0 +1,100 @@
+"""Named personas, as in healthchecks' tests.
+
+Alice administers 吉林大学 (a university); Bob is a researcher there.
+Charlie administers 中国一汽 (an enterprise) and has no say over Alice's university.
+Pat is a platform admin; Sam sits in the committee secretariat; Nina belongs nowhere.
+"""
+
+import pytest
+from django.core.cache import cache
+from rest_framework.authtoken.models import Token
+from rest_framework.test import APIClient
+
+from hebi.core.roles import Role
+from tests.factories import MembershipFactory, OrganisationFactory, UserFactory
+
+
+@pytest.fixture(autouse=True)
+def _isolated(settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path / "media"
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+    }
+    cache.clear()
+
+
+@pytest.fixture
+def university(db):
+    return OrganisationFactory(name="吉林大学", short_name="吉大", kind="university", name_en="Jilin University")
+
+
+@pytest.fixture
+def enterprise(db):
+    return OrganisationFactory(name="中国第一汽车集团有限公司", short_name="中国一汽", kind="enterprise")
+
+
+@pytest.fixture
+def bureau(db):
+    return OrganisationFactory(name="长春市科学技术局", kind="government")
+
+
+@pytest.fixture
+def alice(university):
+    user = UserFactory(username="alice", display_name="爱丽丝")
+    MembershipFactory(user=user, organisation=university, role=Role.ORG_ADMIN)
+    return user
+
+
+@pytest.fixture
+def bob(university):
+    user = UserFactory(username="bob", display_name="鲍勃")
+    MembershipFactory(user=user, organisation=university, role=Role.RESEARCHER)
+    return user
+
+
+@pytest.fixture
+def charlie(enterprise):
+    user = UserFactory(username="charlie", display_name="查理")
+    MembershipFactory(user=user, organisation=enterprise, role=Role.ORG_ADMIN)
+    return user
+
+
+@pytest.fixture
+def pat(bureau):
+    user = UserFactory(username="pat", display_name="帕特")
+    MembershipFactory(user=user, organisation=bureau, role=Role.PLATFORM_ADMIN)
+    return user
+
+
+@pytest.fixture
+def sam(bureau):
+    user = UserFactory(username="sam", display_name="萨姆")
+    MembershipFactory(user=user, organisation=bureau, role=Role.SECRETARIAT)
+    return user
+
+
+@pytest.fixture
+def nina(db):
+    return UserFactory(username="nina", display_name="妮娜")
+
+
+@pytest.fixture
+def login(client):
+    def _login(user):
+        client.force_login(user, backend="django.contrib.auth.backends.ModelBackend")
+        return client
+
+    return _login
+
+
+@pytest.fixture
+def api():
+    def _api(user=None):
+        client = APIClient()
+        if user is not None:
+            token, _ = Token.objects.get_or_create(user=user)
+            client.credentials(HTTP_AUTHORIZATION=f"Token {token.key}")
+        return client
+
+    return _api
