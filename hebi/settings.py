@@ -9,7 +9,6 @@ from pathlib import Path
 
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
-from django.utils.translation import gettext_lazy as _
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(os.environ.get("HEBI_VAR_DIR", BASE_DIR / "var"))
@@ -29,7 +28,9 @@ if not SECRET_KEY:
         raise ImproperlyConfigured("HEBI_SECRET_KEY must be set when HEBI_DEBUG is off.")
     SECRET_KEY = "hebi-development-only-key-not-for-production"  # noqa: S105
 
-ALLOWED_HOSTS = [h for h in os.environ.get("HEBI_ALLOWED_HOSTS", "127.0.0.1,localhost,testserver").split(",") if h]
+ALLOWED_HOSTS = [
+    h for h in os.environ.get("HEBI_ALLOWED_HOSTS", "127.0.0.1,localhost,testserver").split(",") if h
+]
 CSRF_TRUSTED_ORIGINS = [o for o in os.environ.get("HEBI_CSRF_TRUSTED_ORIGINS", "").split(",") if o]
 
 INSTALLED_APPS = [
@@ -121,7 +122,8 @@ AXES_RESET_ON_SUCCESS = True
 AXES_VERBOSE = False
 
 LANGUAGE_CODE = "zh-hans"
-LANGUAGES = [("zh-hans", _("Simplified Chinese")), ("en", _("English"))]
+# Each language is named in itself, as language pickers usually do.
+LANGUAGES = [("zh-hans", "简体中文"), ("en", "English")]
 LOCALE_PATHS = [BASE_DIR / "hebi" / "locale"]
 TIME_ZONE = "Asia/Shanghai"
 USE_I18N = True

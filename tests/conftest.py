@@ -26,7 +26,9 @@ def _isolated(settings, tmp_path):
 
 @pytest.fixture
 def university(db):
-    return OrganisationFactory(name="吉林大学", short_name="吉大", kind="university", name_en="Jilin University")
+    return OrganisationFactory(
+        name="吉林大学", short_name="吉大", kind="university", name_en="Jilin University"
+    )
 
 
 @pytest.fixture

@@ -41,7 +41,11 @@ def test_it_changes_the_password_and_audits_it(login, bob):
     client = login(bob)
     response = client.post(
         reverse("accounts:password-change"),
-        {"old_password": PASSWORD, "new_password1": "a-much-longer-secret-7", "new_password2": "a-much-longer-secret-7"},
+        {
+            "old_password": PASSWORD,
+            "new_password1": "a-much-longer-secret-7",
+            "new_password2": "a-much-longer-secret-7",
+        },
     )
     assert response.status_code == 302
     bob.refresh_from_db()
@@ -56,7 +60,9 @@ def test_it_resets_a_forgotten_password_by_email(client, bob):
     assert "重设密码" in mail.outbox[0].subject
     link = re.search(r"http://testserver(/accounts/password/reset/\S+/)", mail.outbox[0].body).group(1)
     form_url = client.get(link, follow=True).redirect_chain[-1][0]
-    response = client.post(form_url, {"new_password1": "brand-new-secret-99", "new_password2": "brand-new-secret-99"})
+    response = client.post(
+        form_url, {"new_password1": "brand-new-secret-99", "new_password2": "brand-new-secret-99"}
+    )
     assert response.status_code == 302
     bob.refresh_from_db()
     assert bob.check_password("brand-new-secret-99")
@@ -70,10 +76,14 @@ def test_a_reset_for_an_unknown_email_sends_nothing_and_reveals_nothing(client, 
 
 # -- invitations --------------------------------------------------------------------------
 def invite(client, organisation, email="newbie@example.cn", role="researcher"):
-    return client.post(reverse("orgs:members", args=[organisation.pk]), {"action": "invite", "email": email, "role": role})
+    return client.post(
+        reverse("orgs:members", args=[organisation.pk]), {"action": "invite", "email": email, "role": role}
+    )
 
 
-def test_an_admin_invites_and_the_invitee_signs_up(login, alice, university, client, django_capture_on_commit_callbacks):
+def test_an_admin_invites_and_the_invitee_signs_up(
+    login, alice, university, client, django_capture_on_commit_callbacks
+):
     with django_capture_on_commit_callbacks(execute=True):
         response = invite(login(alice), university)
     assert response.status_code == 302
@@ -82,7 +92,13 @@ def test_an_admin_invites_and_the_invitee_signs_up(login, alice, university, cli
     client.logout()
     assert "以“科研人员”身份加入" in client.get(path).content.decode()
     response = client.post(
-        path, {"username": "newbie", "display_name": "新同事", "password1": "long-enough-secret-1", "password2": "long-enough-secret-1"}
+        path,
+        {
+            "username": "newbie",
+            "display_name": "新同事",
+            "password1": "long-enough-secret-1",
+            "password2": "long-enough-secret-1",
+        },
     )
     assert response.status_code == 302
     newbie = User.objects.get(username="newbie")
@@ -212,7 +228,9 @@ def test_an_anonymous_visitor_switches_language_by_cookie(client, db):
 
 def test_an_unknown_language_or_foreign_redirect_is_refused(login, bob):
     client = login(bob)
-    response = client.post(reverse("accounts:set-language"), {"language": "xx", "next": "https://evil.example/"})
+    response = client.post(
+        reverse("accounts:set-language"), {"language": "xx", "next": "https://evil.example/"}
+    )
     assert response["Location"] == "/"
     bob.refresh_from_db()
     assert bob.language == "zh-hans"

@@ -23,7 +23,9 @@ def test_it_lists_organisations_with_a_token(api, bob, university, enterprise):
 
 
 def test_errors_come_in_chinese_by_default_and_english_for_english_users(api, pat, bob):
-    response = api(pat).post("/api/v1/organisations/", {"name": "X", "kind": "enterprise", "region": "220100", "uscc": "123"})
+    response = api(pat).post(
+        "/api/v1/organisations/", {"name": "X", "kind": "enterprise", "region": "220100", "uscc": "123"}
+    )
     assert response.status_code == 400
     assert "18位" in response.json()["uscc"][0]
     bob.language = "en"
@@ -36,7 +38,12 @@ def test_errors_come_in_chinese_by_default_and_english_for_english_users(api, pa
 def test_a_platform_admin_creates_an_organisation_via_the_api(api, pat):
     response = api(pat).post(
         "/api/v1/organisations/",
-        {"name": "长春光华微电子设备工程中心有限公司", "kind": "enterprise", "region": "220100", "uscc": "91350100M000100Y43"},
+        {
+            "name": "长春光华微电子设备工程中心有限公司",
+            "kind": "enterprise",
+            "region": "220100",
+            "uscc": "91350100M000100Y43",
+        },
         format="json",
     )
     assert response.status_code == 201, response.json()
@@ -45,21 +52,27 @@ def test_a_platform_admin_creates_an_organisation_via_the_api(api, pat):
 
 
 def test_others_cannot_create_organisations(api, alice):
-    response = api(alice).post("/api/v1/organisations/", {"name": "Z", "kind": "enterprise", "region": "220100"})
+    response = api(alice).post(
+        "/api/v1/organisations/", {"name": "Z", "kind": "enterprise", "region": "220100"}
+    )
     assert response.status_code == 403
     assert not Organisation.objects.filter(name="Z").exists()
 
 
 def test_a_duplicate_organisation_is_refused_via_the_api(api, pat, enterprise):
     response = api(pat).post(
-        "/api/v1/organisations/", {"name": "中国第一汽车集团有限公司", "kind": "enterprise", "region": "220100"}
+        "/api/v1/organisations/",
+        {"name": "中国第一汽车集团有限公司", "kind": "enterprise", "region": "220100"},
     )
     assert response.status_code == 400
     assert "已有同名机构" in str(response.json())
 
 
 def test_an_org_admin_updates_their_own_and_gets_403_on_others(api, alice, university, enterprise):
-    assert api(alice).patch(f"/api/v1/organisations/{university.pk}/", {"address": "前进大街"}).status_code == 200
+    assert (
+        api(alice).patch(f"/api/v1/organisations/{university.pk}/", {"address": "前进大街"}).status_code
+        == 200
+    )
     university.refresh_from_db()
     assert university.address == "前进大街"
     response = api(alice).patch(f"/api/v1/organisations/{enterprise.pk}/", {"address": "篡改"})
@@ -83,15 +96,21 @@ def test_people_are_scoped_to_colleagues(api, alice, bob, charlie):
 def test_memberships_are_scoped_and_managed_by_admins(api, alice, bob, charlie, university, enterprise):
     listed = api(charlie).get("/api/v1/memberships/").json()["results"]
     assert {row["organisation"] for row in listed} == {enterprise.pk}
-    created = api(alice).post("/api/v1/memberships/", {"user": "bob", "organisation": university.pk, "role": "expert"})
+    created = api(alice).post(
+        "/api/v1/memberships/", {"user": "bob", "organisation": university.pk, "role": "expert"}
+    )
     assert created.status_code == 201
     assert Membership.objects.filter(user=bob, role="expert").exists()
     # Charlie cannot grant himself a role in the university: it is not his to look into.
-    forged = api(charlie).post("/api/v1/memberships/", {"user": "charlie", "organisation": university.pk, "role": "org_admin"})
+    forged = api(charlie).post(
+        "/api/v1/memberships/", {"user": "charlie", "organisation": university.pk, "role": "org_admin"}
+    )
     assert forged.status_code == 404
     assert not Membership.objects.filter(user=charlie, organisation=university).exists()
     # Bob may see the university's memberships, but not change them.
-    bobs = api(bob).post("/api/v1/memberships/", {"user": "bob", "organisation": university.pk, "role": "org_admin"})
+    bobs = api(bob).post(
+        "/api/v1/memberships/", {"user": "bob", "organisation": university.pk, "role": "org_admin"}
+    )
     assert bobs.status_code == 403
     membership = Membership.objects.get(user=bob, role="expert")
     assert api(charlie).delete(f"/api/v1/memberships/{membership.pk}/").status_code == 404
@@ -100,7 +119,9 @@ def test_memberships_are_scoped_and_managed_by_admins(api, alice, bob, charlie, 
 
 
 def test_bad_membership_input(api, alice, university):
-    response = api(alice).post("/api/v1/memberships/", {"user": "ghost", "organisation": university.pk, "role": "boss"})
+    response = api(alice).post(
+        "/api/v1/memberships/", {"user": "ghost", "organisation": university.pk, "role": "boss"}
+    )
     assert response.status_code == 400
     assert set(response.json()) == {"user", "role"}
 
@@ -108,13 +129,20 @@ def test_bad_membership_input(api, alice, university):
 def test_invitations_through_the_api(api, alice, charlie, university, django_capture_on_commit_callbacks):
     with django_capture_on_commit_callbacks(execute=True):
         response = api(alice).post(
-            f"/api/v1/organisations/{university.pk}/invitations/", {"email": "x@example.cn", "role": "researcher"}
+            f"/api/v1/organisations/{university.pk}/invitations/",
+            {"email": "x@example.cn", "role": "researcher"},
         )
     assert response.status_code == 201
     assert len(mail.outbox) == 1
-    assert api(charlie).post(
-        f"/api/v1/organisations/{university.pk}/invitations/", {"email": "y@example.cn", "role": "researcher"}
-    ).status_code == 404
+    assert (
+        api(charlie)
+        .post(
+            f"/api/v1/organisations/{university.pk}/invitations/",
+            {"email": "y@example.cn", "role": "researcher"},
+        )
+        .status_code
+        == 404
+    )
     assert Invitation.objects.count() == 1
 
 

@@ -41,7 +41,9 @@ def test_the_audit_page_filters(login, pat, alice, university, enterprise, charl
 
 
 def test_the_audit_page_handles_bad_filters(login, pat):
-    response = login(pat).get(reverse("core:audit"), {"since": "not-a-date", "action": "explode", "page": "x"})
+    response = login(pat).get(
+        reverse("core:audit"), {"since": "not-a-date", "action": "explode", "page": "x"}
+    )
     assert response.status_code == 200
 
 

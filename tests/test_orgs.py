@@ -185,14 +185,16 @@ def test_the_secretariat_may_look_at_members(login, sam, alice, university):
 
 def test_a_member_who_is_not_admin_cannot_post_to_members(login, bob, university):
     response = login(bob).post(
-        reverse("orgs:members", args=[university.pk]), {"action": "invite", "email": "x@example.cn", "role": "staff"}
+        reverse("orgs:members", args=[university.pk]),
+        {"action": "invite", "email": "x@example.cn", "role": "staff"},
     )
     assert response.status_code == 403
 
 
 def test_an_admin_adds_a_role_to_a_colleague(login, alice, bob, university):
     response = login(alice).post(
-        reverse("orgs:members", args=[university.pk]), {"action": "add_role", "username": "bob", "role": "expert"}
+        reverse("orgs:members", args=[university.pk]),
+        {"action": "add_role", "username": "bob", "role": "expert"},
     )
     assert response.status_code == 302
     assert Membership.objects.filter(user=bob, organisation=university, role="expert").exists()
@@ -209,7 +211,8 @@ def test_an_admin_cannot_grant_platform_roles(login, alice, bob, university):
 
 def test_an_admin_cannot_add_a_stranger_by_username(login, alice, charlie, university):
     response = login(alice).post(
-        reverse("orgs:members", args=[university.pk]), {"action": "add_role", "username": "charlie", "role": "staff"}
+        reverse("orgs:members", args=[university.pk]),
+        {"action": "add_role", "username": "charlie", "role": "staff"},
     )
     assert "没有找到该用户" in response.content.decode()
     assert not Membership.objects.filter(user=charlie, organisation=university).exists()
@@ -236,7 +239,9 @@ def test_another_organisation_cannot_remove_roles(login, charlie, bob, universit
     assert Membership.objects.filter(pk=membership.pk).exists()
 
 
-def test_a_membership_of_another_org_cannot_be_removed_through_mine(login, alice, charlie, university, enterprise):
+def test_a_membership_of_another_org_cannot_be_removed_through_mine(
+    login, alice, charlie, university, enterprise
+):
     membership = Membership.objects.get(user=charlie, organisation=enterprise)
     response = login(alice).post(reverse("orgs:membership-remove", args=[university.pk, membership.pk]))
     assert response.status_code == 404

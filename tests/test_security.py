@@ -13,7 +13,9 @@ pytestmark = pytest.mark.django_db
 def test_a_post_without_csrf_token_is_refused_in_chinese_and_writes_nothing(pat):
     client = Client(enforce_csrf_checks=True)
     client.force_login(pat, backend="django.contrib.auth.backends.ModelBackend")
-    response = client.post(reverse("orgs:create"), {"name": "伪造机构", "kind": "enterprise", "region": "220100"})
+    response = client.post(
+        reverse("orgs:create"), {"name": "伪造机构", "kind": "enterprise", "region": "220100"}
+    )
     assert response.status_code == 403
     assert "安全校验" in response.content.decode()
     assert not Organisation.objects.filter(name="伪造机构").exists()

@@ -11,7 +11,7 @@ class UserAdmin(BaseUserAdmin):
     list_filter = ["is_fictional", "is_active", "is_staff", "language"]
     search_fields = ["username", "display_name", "email"]
     fieldsets = (
-        *BaseUserAdmin.fieldsets,
+        *(BaseUserAdmin.fieldsets or ()),
         (_("合璧资料"), {"fields": ("display_name", "title", "phone", "language", "is_fictional")}),
     )
 

@@ -1,4 +1,4 @@
-from typing import Any
+from typing import Any, cast
 
 from django import forms
 from django.contrib.auth import get_user_model, password_validation
@@ -28,7 +28,7 @@ class InvitationForm(forms.Form):
 
     def __init__(self, *args: Any, platform_admin: bool = False, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["role"].choices = [
+        cast(forms.ChoiceField, self.fields["role"]).choices = [
             (value, label) for value, label in Role.choices if platform_admin or value not in PLATFORM_ROLES
         ]
 

@@ -19,7 +19,9 @@ class User(AbstractUser):
     display_name = models.CharField(_("姓名"), max_length=60, blank=True)
     title = models.CharField(_("职务/职称"), max_length=100, blank=True)
     phone = models.CharField(_("电话"), max_length=30, blank=True)
-    language = models.CharField(_("界面语言"), max_length=10, choices=Language.choices, default=Language.ZH_HANS)
+    language = models.CharField(
+        _("界面语言"), max_length=10, choices=Language.choices, default=Language.ZH_HANS
+    )
     is_fictional = models.BooleanField(
         _("虚构人物"), default=False, help_text=_("演示数据中的人物均为虚构，并明确标注。")
     )

@@ -19,7 +19,7 @@ from hebi.accounts.models import Invitation
 from hebi.core import audit
 from hebi.core.models import AuditLog
 from hebi.orgs.models import Membership, Organisation
-from hebi.orgs.services import check_role_grant, membership_add
+from hebi.orgs.services import check_role_grant
 
 User = get_user_model()
 PROFILE_FIELDS = ["display_name", "title", "phone", "email", "language"]
@@ -121,7 +121,9 @@ def invitation_accept_existing_user(*, invitation: Invitation, user: Any) -> Any
     invitation = Invitation.objects.select_for_update().get(pk=invitation.pk)
     _check_acceptable(invitation)
     if user.email.lower() != invitation.email.lower():
-        raise ValidationError(_("该邀请发给 %(email)s，与当前登录账户的邮箱不一致。") % {"email": invitation.email})
+        raise ValidationError(
+            _("该邀请发给 %(email)s，与当前登录账户的邮箱不一致。") % {"email": invitation.email}
+        )
     return _join(invitation, user)
 
 
@@ -154,7 +156,7 @@ def _join(invitation: Invitation, user: Any) -> Any:
 def user_update_profile(*, actor: Any, user: Any, **data: Any) -> dict[str, list[Any]]:
     if actor.pk != user.pk:
         raise PermissionDenied(_("只能修改自己的资料。"))
-    if "email" in data and data["email"]:
+    if data.get("email"):
         data["email"] = User.objects.normalize_email(data["email"].strip()).lower()
         if User.objects.exclude(pk=user.pk).filter(email__iexact=data["email"]).exists():
             raise ValidationError({"email": _("该邮箱已被其他账户使用。")})

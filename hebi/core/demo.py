@@ -30,7 +30,7 @@ from hebi.orgs.reference import load_regions
 from hebi.platforms.models import PlatformProfile, Target
 
 DEMO_FILE = Path(__file__).resolve().parent / "demo_data" / "changchun.json"
-DEMO_PASSWORD_ENV = "HEBI_DEMO_PASSWORD"
+DEMO_PASSWORD_ENV = "HEBI_DEMO_PASSWORD"  # noqa: S105  (the variable name, not a password)
 DEFAULT_DEMO_PASSWORD = "hebi-demo-2026"  # noqa: S105  (demo accounts only; override with the env var)
 
 # Fictional people: (username, name, title, organisation key, roles, note)
@@ -121,7 +121,12 @@ class DemoLoader:
 
     # -- generic helpers -------------------------------------------------------------------
     def _upsert(
-        self, model: type[models.Model], lookup: dict[str, Any], values: dict[str, Any], kind: str, org: Any = None
+        self,
+        model: type[models.Model],
+        lookup: dict[str, Any],
+        values: dict[str, Any],
+        kind: str,
+        org: Any = None,
     ) -> Any:
         instance = model._default_manager.filter(**lookup).first()
         if instance is None:
@@ -129,11 +134,17 @@ class DemoLoader:
             instance.full_clean()
             instance.save()
             audit.record_create(
-                actor=None, instance=instance, fields=[*lookup, *values], organisation=org, note="演示数据导入"
+                actor=None,
+                instance=instance,
+                fields=[*lookup, *values],
+                organisation=org,
+                note="演示数据导入",
             )
             self.report.count(kind, created=True)
             return instance
-        changes = audit.model_update(actor=None, instance=instance, data=values, fields=list(values), organisation=org)
+        changes = audit.model_update(
+            actor=None, instance=instance, data=values, fields=list(values), organisation=org
+        )
         self.report.count(kind, created=False, changed=bool(changes))
         return instance
 
@@ -277,8 +288,15 @@ class DemoLoader:
                 raise DemoDataError(f"chair term for {term_row['org']}, which is not a committee member")
             term = self._upsert(
                 ChairTerm,
-                {"committee": committee, "member": member, "starts_on": date.fromisoformat(term_row["start"])},
-                {"ends_on": date.fromisoformat(term_row["end"]), "holder_title": term_row.get("holder_title", "")},
+                {
+                    "committee": committee,
+                    "member": member,
+                    "starts_on": date.fromisoformat(term_row["start"]),
+                },
+                {
+                    "ends_on": date.fromisoformat(term_row["end"]),
+                    "holder_title": term_row.get("holder_title", ""),
+                },
                 "chair_term",
                 member.organisation,
             )
@@ -322,17 +340,23 @@ class DemoLoader:
                 user.set_password(password)
                 user.save()
                 audit.record_create(
-                    actor=None, instance=user, fields=["username", "display_name", "title"], note="演示数据导入（虚构人物）"
+                    actor=None,
+                    instance=user,
+                    fields=["username", "display_name", "title"],
+                    note="演示数据导入（虚构人物）",
                 )
                 self.report.count("person", created=True)
             for role in roles:
                 membership, created = Membership.objects.get_or_create(user=user, organisation=org, role=role)
                 if created:
                     audit.record_create(
-                        actor=None, instance=membership, fields=["user", "organisation", "role"], organisation=org
+                        actor=None,
+                        instance=membership,
+                        fields=["user", "organisation", "role"],
+                        organisation=org,
                     )
                 self.report.count("membership", created=created)
-            accounts.append((username, f"{name} · {org.name}", [Role(r).label for r in roles]))
+            accounts.append((username, f"{name} · {org.name}", [str(Role(r).label) for r in roles]))
         # The committee's liaisons and representatives are roles; demo people fill two of them.
         liaison = user_model.objects.filter(username="mishu").first()
         member = CommitteeMember.objects.filter(organisation=self.orgs.get("cc_kjj")).first()
@@ -367,7 +391,9 @@ def seed_demo(*, verify: bool = True) -> tuple[SeedReport, list[tuple[str, str, 
         if seeds_dir.is_dir():
             problems = verify_quotes(data, seeds_dir)
             if problems:
-                raise DemoDataError("demo data cites sentences its documents do not contain:\n" + "\n".join(problems))
+                raise DemoDataError(
+                    "demo data cites sentences its documents do not contain:\n" + "\n".join(problems)
+                )
     password = os.environ.get(DEMO_PASSWORD_ENV, DEFAULT_DEMO_PASSWORD)
     loader = DemoLoader(data)
     with transaction.atomic():

@@ -5,7 +5,9 @@ from django.http import HttpRequest
 from django.utils.translation import gettext as _
 
 
-def apply_validation_error(request: HttpRequest, error: ValidationError, form: forms.BaseForm | None = None) -> None:
+def apply_validation_error(
+    request: HttpRequest, error: ValidationError, form: forms.BaseForm | None = None
+) -> None:
     """Show a service's ValidationError: on the form's field when it has one, else as a page message."""
     if form is not None and form.is_bound and hasattr(error, "error_dict"):
         for field, field_errors in error.message_dict.items():

@@ -32,7 +32,9 @@ def validate_uscc(value: str) -> None:
     code = normalise_uscc(value)
     if len(code) != 18:
         raise ValidationError(
-            _("统一社会信用代码应为18位，当前为%(length)d位。"), code="uscc_length", params={"length": len(code)}
+            _("统一社会信用代码应为18位，当前为%(length)d位。"),
+            code="uscc_length",
+            params={"length": len(code)},
         )
     bad = sorted({ch for ch in code if ch not in USCC_CHARSET})
     if bad:

@@ -1,10 +1,11 @@
+from typing import Any
+
 from django.contrib.auth import get_user_model
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.db.models import Count
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
-from django.utils.translation import gettext as _
 
 from hebi.core.filters import AuditLogFilter
 from hebi.core.models import AuditLog
@@ -23,7 +24,7 @@ def home(request: HttpRequest) -> HttpResponse:
     organisations = list(viewer_organisations(viewer=request.user))
     by_org = roles_by_org(request.user)
     my_orgs = [(org, sorted(Role(r).label for r in by_org.get(org.pk, set()))) for org in organisations]
-    context = {
+    context: dict[str, Any] = {
         "roles": roles,
         "Role": Role,
         "my_orgs": my_orgs,

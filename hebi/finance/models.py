@@ -19,7 +19,12 @@ class FundProfile(TimeStampedModel):
         "orgs.Organisation", verbose_name=_("基金"), on_delete=models.CASCADE, related_name="fund_profile"
     )
     parent = models.ForeignKey(
-        "self", verbose_name=_("母基金"), null=True, blank=True, on_delete=models.PROTECT, related_name="children"
+        "self",
+        verbose_name=_("母基金"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="children",
     )
     kind = models.CharField(_("基金类型"), max_length=20, choices=Kind.choices)
     size_yuan = models.DecimalField(_("规模（元）"), max_digits=18, decimal_places=2, null=True, blank=True)
@@ -28,8 +33,12 @@ class FundProfile(TimeStampedModel):
     )
     stage_preferences = models.JSONField(_("阶段偏好"), default=list, blank=True)
     sector_preferences = models.JSONField(_("领域偏好"), default=list, blank=True)
-    ticket_min_yuan = models.DecimalField(_("单笔投资下限（元）"), max_digits=18, decimal_places=2, null=True, blank=True)
-    ticket_max_yuan = models.DecimalField(_("单笔投资上限（元）"), max_digits=18, decimal_places=2, null=True, blank=True)
+    ticket_min_yuan = models.DecimalField(
+        _("单笔投资下限（元）"), max_digits=18, decimal_places=2, null=True, blank=True
+    )
+    ticket_max_yuan = models.DecimalField(
+        _("单笔投资上限（元）"), max_digits=18, decimal_places=2, null=True, blank=True
+    )
     citations = GenericRelation(Citation)
 
     class Meta:

@@ -34,7 +34,10 @@ class CommitteeMember(TimeStampedModel):
 
     committee = models.ForeignKey(Committee, on_delete=models.CASCADE, related_name="members")
     organisation = models.ForeignKey(
-        "orgs.Organisation", verbose_name=_("成员单位"), on_delete=models.PROTECT, related_name="committee_seats"
+        "orgs.Organisation",
+        verbose_name=_("成员单位"),
+        on_delete=models.PROTECT,
+        related_name="committee_seats",
     )
     rotating = models.BooleanField(_("轮值成员单位"), default=False)
     representative_title = models.CharField(_("主任委员职务"), max_length=100, blank=True)

@@ -15,7 +15,9 @@ def committee_current() -> Committee | None:
             ),
             Prefetch(
                 "chair_terms",
-                queryset=ChairTerm.objects.select_related("member__organisation").prefetch_related("citations"),
+                queryset=ChairTerm.objects.select_related("member__organisation").prefetch_related(
+                    "citations"
+                ),
             ),
         )
         .order_by("id")

@@ -1,4 +1,4 @@
-from typing import Any
+from typing import Any, cast
 
 from django.contrib.auth import get_user_model
 from django.http import Http404
@@ -52,7 +52,7 @@ class OrganisationSerializer(serializers.ModelSerializer):
         read_only_fields = ["id", "citations", "created_at", "updated_at"]
         # Uniqueness is checked by the service, with the platform's own messages.
         validators: list[Any] = []
-        extra_kwargs = {"uscc": {"validators": []}}
+        extra_kwargs: dict[str, Any] = {"uscc": {"validators": []}}
 
 
 class PersonSerializer(serializers.ModelSerializer):
@@ -112,11 +112,15 @@ class OrganisationViewSet(
         ).prefetch_related("citations")
 
     def perform_create(self, serializer: serializers.BaseSerializer) -> None:
-        serializer.instance = services.organisation_create(actor=self.request.user, **serializer.validated_data)
+        serializer.instance = services.organisation_create(
+            actor=self.request.user, **serializer.validated_data
+        )
 
     def perform_update(self, serializer: serializers.BaseSerializer) -> None:
-        organisation = serializer.instance
-        services.organisation_update(actor=self.request.user, organisation=organisation, **serializer.validated_data)
+        organisation = cast(Organisation, serializer.instance)
+        services.organisation_update(
+            actor=self.request.user, organisation=organisation, **serializer.validated_data
+        )
         serializer.instance = Organisation.objects.get(pk=organisation.pk)
 
     def update(self, request: Request, *args: Any, **kwargs: Any) -> Response:
@@ -172,7 +176,9 @@ class MembershipViewSet(
     filterset_fields = ["organisation", "role"]
 
     def get_queryset(self):  # type: ignore[no-untyped-def]
-        qs = Membership.objects.select_related("user", "organisation").order_by("organisation_id", "user_id", "role")
+        qs = Membership.objects.select_related("user", "organisation").order_by(
+            "organisation_id", "user_id", "role"
+        )
         if has_oversight(self.request.user):
             return qs
         return qs.filter(organisation_id__in=list(roles_by_org(self.request.user).keys()))
@@ -185,9 +191,11 @@ class MembershipViewSet(
         if not selectors.visible_people(viewer=self.request.user).filter(pk=person.pk).exists():
             raise serializers.ValidationError({"user": [_("没有找到该用户。")]})
         serializer.instance = services.membership_add(
-            actor=self.request.user, organisation=organisation, user=person, role=serializer.validated_data["role"]
+            actor=self.request.user,
+            organisation=organisation,
+            user=person,
+            role=serializer.validated_data["role"],
         )
 
     def perform_destroy(self, instance: Membership) -> None:
         services.membership_remove(actor=self.request.user, membership=instance)
-

@@ -1,4 +1,4 @@
-from typing import Any
+from typing import Any, cast
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
@@ -26,8 +26,9 @@ class OrganisationForm(forms.ModelForm):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["region"].queryset = Region.objects.order_by("code")
-        self.fields["region"].label_from_instance = lambda r: f"{r.code} {r.name}"
+        region = cast(forms.ModelChoiceField, self.fields["region"])
+        region.queryset = Region.objects.order_by("code")
+        region.label_from_instance = lambda r: f"{r.code} {r.name}"  # type: ignore[method-assign,assignment]
 
     def clean_uscc(self) -> str | None:
         value = (self.cleaned_data.get("uscc") or "").strip().upper()
@@ -36,13 +37,17 @@ class OrganisationForm(forms.ModelForm):
 
 class DirectoryFilterForm(forms.Form):
     q = forms.CharField(label=_("搜索"), required=False, max_length=100)
-    kind = forms.ChoiceField(label=_("机构类型"), required=False, choices=[("", _("全部类型"))] + list(Organisation.Kind.choices))
+    kind = forms.ChoiceField(
+        label=_("机构类型"), required=False, choices=[("", _("全部类型")), *list(Organisation.Kind.choices)]
+    )
     region = forms.ChoiceField(label=_("区域"), required=False, choices=())
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         regions = Region.objects.filter(kind__in=["province", "prefecture"]).order_by("code")
-        self.fields["region"].choices = [("", _("全部区域"))] + [(r.code, f"{r.name}") for r in regions]
+        cast(forms.ChoiceField, self.fields["region"]).choices = [("", _("全部区域"))] + [
+            (r.code, f"{r.name}") for r in regions
+        ]
 
 
 class MembershipRoleForm(forms.Form):
@@ -51,4 +56,4 @@ class MembershipRoleForm(forms.Form):
 
     def __init__(self, *args: Any, role_choices: list[tuple[str, str]], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["role"].choices = role_choices
+        cast(forms.ChoiceField, self.fields["role"]).choices = role_choices

@@ -27,7 +27,12 @@ class Region(models.Model):
     name_en = models.CharField(_("英文名称"), max_length=150, blank=True)
     kind = models.CharField(_("类型"), max_length=20, choices=Kind.choices)
     parent = models.ForeignKey(
-        "self", verbose_name=_("上级"), null=True, blank=True, on_delete=models.PROTECT, related_name="children"
+        "self",
+        verbose_name=_("上级"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="children",
     )
     official = models.BooleanField(
         _("正式代码"), default=True, help_text=_("否：标准中无此区域代码，使用本地代码（以上级代码开头）。")

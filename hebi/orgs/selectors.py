@@ -14,7 +14,9 @@ from hebi.orgs.models import Membership, Organisation, Region
 User = get_user_model()
 
 
-def organisation_list(*, viewer: Any, query: str = "", kind: str = "", region: str = "") -> QuerySet[Organisation]:
+def organisation_list(
+    *, viewer: Any, query: str = "", kind: str = "", region: str = ""
+) -> QuerySet[Organisation]:
     """The directory: every active organisation's public profile is visible to signed-in people."""
     qs = Organisation.objects.filter(is_active=True).select_related("region")
     if query:
@@ -37,8 +39,10 @@ def organisation_get(*, viewer: Any, pk: int) -> Organisation:
 
 def organisation_members(*, viewer: Any, organisation: Organisation) -> QuerySet[Membership]:
     require_private_view(viewer, organisation)
-    return Membership.objects.filter(organisation=organisation).select_related("user").order_by(
-        "user__display_name", "user__username", "role"
+    return (
+        Membership.objects.filter(organisation=organisation)
+        .select_related("user")
+        .order_by("user__display_name", "user__username", "role")
     )
 
 

@@ -46,7 +46,9 @@ def organisation_create(*, actor: Any, **data: Any) -> Organisation:
     organisation = Organisation(**{k: v for k, v in _clean_input(data).items() if k in ORGANISATION_FIELDS})
     organisation.full_clean()
     organisation.save()
-    audit.record_create(actor=actor, instance=organisation, fields=ORGANISATION_FIELDS, organisation=organisation)
+    audit.record_create(
+        actor=actor, instance=organisation, fields=ORGANISATION_FIELDS, organisation=organisation
+    )
     return organisation
 
 
@@ -55,7 +57,11 @@ def organisation_update(*, actor: Any, organisation: Organisation, **data: Any) 
     require_manage(actor, organisation)
     organisation = Organisation.objects.select_for_update().get(pk=organisation.pk)
     return audit.model_update(
-        actor=actor, instance=organisation, data=_clean_input(data), fields=ORGANISATION_FIELDS, organisation=organisation
+        actor=actor,
+        instance=organisation,
+        data=_clean_input(data),
+        fields=ORGANISATION_FIELDS,
+        organisation=organisation,
     )
 
 

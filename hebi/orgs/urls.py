@@ -11,5 +11,7 @@ urlpatterns = [
     path("<int:pk>/edit/", views.edit, name="edit"),
     path("<int:pk>/members/", views.members, name="members"),
     path("<int:pk>/members/<int:membership_id>/remove/", views.membership_remove, name="membership-remove"),
-    path("<int:pk>/invitations/<int:invitation_id>/revoke/", views.invitation_revoke, name="invitation-revoke"),
+    path(
+        "<int:pk>/invitations/<int:invitation_id>/revoke/", views.invitation_revoke, name="invitation-revoke"
+    ),
 ]

@@ -90,10 +90,14 @@ def create(request: HttpRequest) -> HttpResponse:
 def edit(request: HttpRequest, pk: int) -> HttpResponse:
     organisation = selectors.organisation_get(viewer=request.user, pk=pk)
     require_manage(request.user, organisation)
-    form = OrganisationForm(request.POST or None, instance=selectors.organisation_get(viewer=request.user, pk=pk))
+    form = OrganisationForm(
+        request.POST or None, instance=selectors.organisation_get(viewer=request.user, pk=pk)
+    )
     if request.method == "POST" and form.is_valid():
         try:
-            changes = services.organisation_update(actor=request.user, organisation=organisation, **form.cleaned_data)
+            changes = services.organisation_update(
+                actor=request.user, organisation=organisation, **form.cleaned_data
+            )
         except ValidationError as error:
             apply_validation_error(request, error, form)
         else:
@@ -135,13 +139,23 @@ def members(request: HttpRequest, pk: int) -> HttpResponse:
         elif action == "add_role":
             role_form = MembershipRoleForm(request.POST, role_choices=_role_choices(request))
             if role_form.is_valid():
-                person = User.objects.filter(username=role_form.cleaned_data["username"], is_active=True).first()
-                if person is None or not selectors.visible_people(viewer=request.user).filter(pk=person.pk).exists():
-                    role_form.add_error("username", _("没有找到该用户。只能为本机构已有成员增加角色，新成员请用邀请。"))
+                person = User.objects.filter(
+                    username=role_form.cleaned_data["username"], is_active=True
+                ).first()
+                if (
+                    person is None
+                    or not selectors.visible_people(viewer=request.user).filter(pk=person.pk).exists()
+                ):
+                    role_form.add_error(
+                        "username", _("没有找到该用户。只能为本机构已有成员增加角色，新成员请用邀请。")
+                    )
                 else:
                     try:
                         services.membership_add(
-                            actor=request.user, organisation=organisation, user=person, role=role_form.cleaned_data["role"]
+                            actor=request.user,
+                            organisation=organisation,
+                            user=person,
+                            role=role_form.cleaned_data["role"],
                         )
                     except ValidationError as error:
                         apply_validation_error(request, error, role_form)
@@ -151,7 +165,9 @@ def members(request: HttpRequest, pk: int) -> HttpResponse:
         else:
             messages.error(request, _("未知操作。"))
     invitations = (
-        Invitation.objects.filter(organisation=organisation).select_related("invited_by")[:50] if manage else None
+        Invitation.objects.filter(organisation=organisation).select_related("invited_by")[:50]
+        if manage
+        else None
     )
     return render(
         request,

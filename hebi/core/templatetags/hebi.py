@@ -70,7 +70,7 @@ def percent(value: Any) -> str:
 def change_rows(changes: dict[str, Any]) -> list[tuple[str, Any, Any]]:
     rows = []
     for field, pair in (changes or {}).items():
-        before, after = (pair + [None, None])[:2] if isinstance(pair, list) else (None, pair)
+        before, after = ([*pair, None, None])[:2] if isinstance(pair, list) else (None, pair)
         rows.append((field, before, after))
     return rows
 
