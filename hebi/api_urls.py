@@ -1,3 +1,5 @@
+from django.urls import path
+from rest_framework.authtoken.views import obtain_auth_token
 from rest_framework.routers import DefaultRouter
 
 from hebi.orgs.api import MembershipViewSet, OrganisationViewSet, PersonViewSet, RegionViewSet
@@ -8,4 +10,4 @@ router.register("organisations", OrganisationViewSet, basename="organisation")
 router.register("people", PersonViewSet, basename="person")
 router.register("memberships", MembershipViewSet, basename="membership")
 
-urlpatterns = router.urls
+urlpatterns = [path("auth/token/", obtain_auth_token, name="api-token"), *router.urls]

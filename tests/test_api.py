@@ -160,3 +160,15 @@ def test_the_openapi_schema_and_docs_are_served_locally(client, db):
     docs = client.get("/api/docs/").content.decode()
     assert "swagger-ui" in docs
     assert "cdn" not in docs.lower() and "unpkg" not in docs.lower()
+
+
+def test_a_person_obtains_a_token_with_their_password(api, bob):
+    from tests.factories import PASSWORD
+
+    response = api().post("/api/v1/auth/token/", {"username": "bob", "password": PASSWORD})
+    assert response.status_code == 200
+    token = response.json()["token"]
+    client = api()
+    client.credentials(HTTP_AUTHORIZATION=f"Token {token}")
+    assert client.get("/api/v1/people/").status_code == 200
+    assert api().post("/api/v1/auth/token/", {"username": "bob", "password": "wrong"}).status_code == 400
