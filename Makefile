@@ -26,6 +26,7 @@ $(VENV)/.installed: $(BIN)/python pyproject.toml requirements.lock
 install: $(VENV)/.installed
 
 migrate: install
+	mkdir -p var
 	$(BIN)/python manage.py migrate --noinput
 
 seed: migrate
@@ -36,7 +37,7 @@ demo: seed
 	@echo "Hebi 合璧 is starting on http://$(HOST):$(PORT)/  (Ctrl-C to stop)"
 	$(BIN)/python manage.py runserver $(HOST):$(PORT)
 
-run: install
+run: migrate
 	$(BIN)/python manage.py runserver $(HOST):$(PORT)
 
 browser-deps:
