@@ -103,3 +103,18 @@ def test_demo_pages_show_sources(seeded, client):
     assert "吉林大学" in committee and "轮值主席" in committee and "信息来源" in committee
     park = PlatformProfile.objects.filter(organisation__kind="park").first()
     assert "来源" in client.get(f"/platforms/{park.pk}/").content.decode()
+
+
+def test_platform_and_fund_pages_show_history_to_overseers_only(seeded, client):
+    park = PlatformProfile.objects.filter(organisation__kind="park").first()
+    fund = FundProfile.objects.get(organisation__name="长兴基金")
+    client.force_login(
+        User.objects.get(username="admin"), backend="django.contrib.auth.backends.ModelBackend"
+    )
+    assert 'id="history"' in client.get(f"/platforms/{park.pk}/").content.decode()
+    assert 'id="history"' in client.get(f"/funds/{fund.pk}/").content.decode()
+    client.force_login(
+        User.objects.get(username="faw_chen"), backend="django.contrib.auth.backends.ModelBackend"
+    )
+    assert 'id="history"' not in client.get(f"/platforms/{park.pk}/").content.decode()
+    assert 'id="history"' not in client.get(f"/funds/{fund.pk}/").content.decode()

@@ -2,6 +2,8 @@ from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
+from hebi.core.audit import history_for
+from hebi.core.permissions import can_view_private
 from hebi.orgs.models import Organisation
 from hebi.platforms import selectors
 
@@ -27,6 +29,10 @@ def platform_list(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def platform_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    platform = selectors.platform_get(viewer=request.user, pk=pk)
+    private = can_view_private(request.user, platform.organisation)
     return render(
-        request, "platforms/detail.html", {"platform": selectors.platform_get(viewer=request.user, pk=pk)}
+        request,
+        "platforms/detail.html",
+        {"platform": platform, "history": history_for(platform)[:50] if private else None},
     )
