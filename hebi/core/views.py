@@ -31,7 +31,6 @@ def home(request: HttpRequest) -> HttpResponse:
         "overview": _city_overview(),
     }
     if Role.PLATFORM_ADMIN in roles or request.user.is_superuser:
-        context["recent_audit"] = AuditLog.objects.select_related("actor")[:8]
         context["people_count"] = User.objects.filter(is_active=True).count()
     if Role.ORG_ADMIN in roles:
         admin_org_ids = [pk for pk, rs in by_org.items() if Role.ORG_ADMIN in rs]

@@ -19,6 +19,7 @@ from hebi.core.permissions import (
     is_platform_admin,
     require_manage,
     require_platform_admin,
+    require_private_view,
 )
 from hebi.core.roles import PLATFORM_ROLES, Role
 from hebi.orgs import selectors, services
@@ -187,7 +188,7 @@ def members(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def membership_remove(request: HttpRequest, pk: int, membership_id: int) -> HttpResponse:
     organisation = selectors.organisation_get(viewer=request.user, pk=pk)
-    selectors.organisation_members(viewer=request.user, organisation=organisation)  # 404 for outsiders
+    require_private_view(request.user, organisation)
     membership = get_object_or_404(Membership, pk=membership_id, organisation=organisation)
     try:
         services.membership_remove(actor=request.user, membership=membership)
@@ -202,7 +203,7 @@ def membership_remove(request: HttpRequest, pk: int, membership_id: int) -> Http
 @require_POST
 def invitation_revoke(request: HttpRequest, pk: int, invitation_id: int) -> HttpResponse:
     organisation = selectors.organisation_get(viewer=request.user, pk=pk)
-    selectors.organisation_members(viewer=request.user, organisation=organisation)
+    require_private_view(request.user, organisation)
     invitation = get_object_or_404(Invitation, pk=invitation_id, organisation=organisation)
     try:
         account_services.invitation_revoke(actor=request.user, invitation=invitation)
