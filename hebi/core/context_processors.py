@@ -2,6 +2,7 @@ from typing import Any
 
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from hebi.core.permissions import all_roles, is_platform_admin
 from hebi.core.roles import Role
@@ -13,7 +14,7 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
         return {"nav_items": []}
     items = [
         ("core:home", _("首页")),
-        ("orgs:directory", _("机构")),
+        ("orgs:directory", pgettext_lazy("navigation", "机构")),
         ("governance:committee", _("委员会")),
         ("platforms:list", _("平台载体")),
         ("finance:list", _("基金")),
