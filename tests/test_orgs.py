@@ -246,3 +246,10 @@ def test_a_membership_of_another_org_cannot_be_removed_through_mine(
     response = login(alice).post(reverse("orgs:membership-remove", args=[university.pk, membership.pk]))
     assert response.status_code == 404
     assert Membership.objects.filter(pk=membership.pk).exists()
+
+
+def test_a_person_with_two_roles_is_listed_once_with_both(login, alice, bob, university):
+    Membership.objects.create(user=bob, organisation=university, role="expert")
+    body = login(alice).get(reverse("orgs:members", args=[university.pk])).content.decode()
+    assert body.count(reverse("accounts:person-detail", args=[bob.pk])) == 1
+    assert "科研人员" in body and "专家" in body

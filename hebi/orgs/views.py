@@ -170,12 +170,15 @@ def members(request: HttpRequest, pk: int) -> HttpResponse:
         if manage
         else None
     )
+    people: dict[int, tuple[object, list[Membership]]] = {}
+    for membership in memberships:
+        people.setdefault(membership.user_id, (membership.user, []))[1].append(membership)
     return render(
         request,
         "orgs/members.html",
         {
             "organisation": organisation,
-            "memberships": memberships,
+            "people": list(people.values()),
             "invitations": invitations,
             "can_manage": manage,
             "invite_form": invite_form,
