@@ -47,12 +47,15 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "axes",
+    "django_tasks",
+    "django_tasks_db",
     "hebi.core",
     "hebi.accounts",
     "hebi.orgs",
     "hebi.governance",
     "hebi.platforms",
     "hebi.finance",
+    "hebi.catalog",
 ]
 
 MIDDLEWARE = [
@@ -177,6 +180,33 @@ SPECTACULAR_SETTINGS = {
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
 }
+
+# Background work (imports, search re-indexing) goes through one task API (django-tasks). The
+# embedded default is a database-backed queue served by `manage.py db_worker` (make demo starts
+# one); HEBI_TASKS_IMMEDIATE=1 runs tasks inline instead (tests, one-off scripts).
+TASKS = {
+    "default": {
+        "BACKEND": "django_tasks.backends.immediate.ImmediateBackend"
+        if env_flag("HEBI_TASKS_IMMEDIATE", False)
+        else "django_tasks_db.DatabaseBackend",
+        "ENQUEUE_ON_COMMIT": True,
+    }
+}
+# Progress of long tasks is shared between the worker and the web processes through the cache,
+# outside any database transaction: a file cache by default, HEBI_CACHE_URL-style setups later.
+CACHES = {
+    "default": {
+        "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+        "LOCATION": str(Path(os.environ.get("HEBI_CACHE_DIR", VAR_DIR / "cache"))),
+    }
+}
+# Uploads: attachments and import files are checked by content and size in the services.
+HEBI_MAX_ATTACHMENT_BYTES = int(os.environ.get("HEBI_MAX_ATTACHMENT_MB", "20")) * 1024 * 1024
+HEBI_MAX_IMPORT_BYTES = int(os.environ.get("HEBI_MAX_IMPORT_MB", "30")) * 1024 * 1024
+DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
+FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
+# The demo's research results come from the CSL paper set in ../shared/data.
+HEBI_SHARED_DATA_DIR = Path(os.environ.get("HEBI_SHARED_DATA_DIR", BASE_DIR.parent / "shared" / "data"))
 
 HEBI_SEEDS_DIR = Path(os.environ.get("HEBI_SEEDS_DIR", BASE_DIR.parent / "shared" / "seeds"))
 
