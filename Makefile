@@ -35,9 +35,12 @@ seed: migrate
 demo: seed
 	@echo ""
 	@echo "Hebi 合璧 is starting on http://$(HOST):$(PORT)/  (Ctrl-C to stop)"
+	@# The background worker runs imports and re-indexing; it stops with the server.
+	$(BIN)/python manage.py db_worker --queue-name '*' & trap "kill $$! 2>/dev/null" EXIT; \
 	$(BIN)/python manage.py runserver $(HOST):$(PORT)
 
 run: migrate
+	$(BIN)/python manage.py db_worker --queue-name '*' & trap "kill $$! 2>/dev/null" EXIT; \
 	$(BIN)/python manage.py runserver $(HOST):$(PORT)
 
 browser-deps:

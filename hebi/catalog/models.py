@@ -326,6 +326,9 @@ class Achievement(Listing):
     team_note = models.CharField(_("团队说明"), max_length=500, blank=True)
     patents = models.ManyToManyField(Patent, verbose_name=_("关联专利"), blank=True, related_name="achievements")
     transfer_modes = models.JSONField(_("转化方式"), default=list)
+    # The same modes as " transfer equity " so that both databases can filter by one mode
+    # (SQLite has no JSON containment lookup); kept by the services.
+    mode_tags = models.CharField(max_length=300, editable=False, blank=True, default="", db_index=True)
     price_kind = models.CharField(
         _("报价方式"), max_length=20, choices=PriceKind.choices, default=PriceKind.NEGOTIABLE
     )

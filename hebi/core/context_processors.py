@@ -10,10 +10,13 @@ from hebi.core.roles import Role
 
 def navigation(request: HttpRequest) -> dict[str, Any]:
     user = getattr(request, "user", None)
+    halls = [("catalog:achievement-hall", _("成果大厅")), ("catalog:need-hall", _("需求大厅"))]
     if user is None or not user.is_authenticated:
-        return {"nav_items": []}
+        return {"nav_items": halls}
     items = [
         ("core:home", _("首页")),
+        *halls,
+        ("catalog:workspace", _("工作台")),
         ("orgs:directory", pgettext_lazy("navigation", "机构")),
         ("governance:committee", _("委员会")),
         ("platforms:list", _("平台载体")),

@@ -77,6 +77,19 @@ def can_manage(user: Any, organisation: Organisation) -> bool:
     return has_org_role(user, organisation, Role.ORG_ADMIN) or is_platform_admin(user)
 
 
+# Roles that may register and edit their organisation's results, patents and needs.
+CONTRIBUTOR_ROLES = (Role.ORG_ADMIN, Role.STAFF, Role.RESEARCHER, Role.TECH_MANAGER)
+
+
+def can_contribute(user: Any, organisation: Organisation) -> bool:
+    return has_org_role(user, organisation, *CONTRIBUTOR_ROLES) or is_platform_admin(user)
+
+
+def require_contribute(user: Any, organisation: Organisation) -> None:
+    if not can_contribute(user, organisation):
+        raise PermissionDenied(_("只有本机构成员或平台管理员可以执行此操作。"))
+
+
 def require_private_view(user: Any, organisation: Organisation) -> None:
     if not can_view_private(user, organisation):
         raise Http404(_("没有找到该页面。"))

@@ -1,0 +1,211 @@
+"""REST API for research results and needs: the hall's filters and search, and writes through
+the same services as the pages. Protected details appear only for viewers who may see them."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.core.exceptions import PermissionDenied
+from django.http import Http404
+from django.utils.translation import gettext as _
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
+from rest_framework import mixins, permissions, serializers, viewsets
+from rest_framework.decorators import action
+from rest_framework.request import Request
+from rest_framework.response import Response
+
+from hebi.catalog import selectors, services
+from hebi.catalog.models import Achievement, Need, Patent, TechField, TransferMode
+from hebi.core.api import UserLanguageMixin
+from hebi.core.permissions import can_contribute
+from hebi.orgs.models import Organisation
+
+HALL_PARAMETERS = [
+    OpenApiParameter("q", OpenApiTypes.STR, description="中文全文检索（分词、同义词）"),
+    OpenApiParameter("field", OpenApiTypes.STR, description="技术领域代码"),
+    OpenApiParameter("trl_min", OpenApiTypes.INT),
+    OpenApiParameter("trl_max", OpenApiTypes.INT),
+    OpenApiParameter("region", OpenApiTypes.STR, description="区划代码前缀，如 2201"),
+    OpenApiParameter("org_kind", OpenApiTypes.STR),
+    OpenApiParameter("owner", OpenApiTypes.INT, description="所属机构 id"),
+    OpenApiParameter("money", OpenApiTypes.STR, description="价格/预算区间代码，如 10w-50w、negotiable"),
+    OpenApiParameter("status", OpenApiTypes.STR),
+    OpenApiParameter("sort", OpenApiTypes.STR),
+]
+
+
+def _int(value: str | None) -> int | None:
+    return int(value) if value and value.isdigit() else None
+
+
+def filters_from(params: Any) -> selectors.HallFilters:
+    return selectors.HallFilters(
+        q=(params.get("q") or "").strip()[:200],
+        field=params.get("field", ""),
+        trl_min=_int(params.get("trl_min")),
+        trl_max=_int(params.get("trl_max")),
+        mode=params.get("mode", ""),
+        region=params.get("region", ""),
+        org_kind=params.get("org_kind", ""),
+        owner=_int(params.get("owner")),
+        money=params.get("money", ""),
+        deadline=params.get("deadline", ""),
+        status=params.get("status", ""),
+        sort=params.get("sort", ""),
+    )
+
+
+class ProtectedDetailsMixin(serializers.Serializer):
+    def to_representation(self, instance: Any) -> dict[str, Any]:
+        data: dict[str, Any] = super().to_representation(instance)
+        request = self.context.get("request")
+        if request is None or not selectors.can_see_protected(request.user, instance):
+            data["confidential_details"] = None
+        return data
+
+
+class AchievementSerializer(ProtectedDetailsMixin, serializers.ModelSerializer):
+    owner = serializers.PrimaryKeyRelatedField(queryset=Organisation.objects.filter(is_active=True))
+    field = serializers.SlugRelatedField(slug_field="code", queryset=TechField.objects.all())
+    transfer_modes = serializers.ListField(child=serializers.ChoiceField(choices=TransferMode.choices))
+    keywords = serializers.ListField(child=serializers.CharField(max_length=40), required=False)
+    patents = serializers.SlugRelatedField(
+        slug_field="application_number", queryset=Patent.objects.all(), many=True, required=False
+    )
+
+    class Meta:
+        model = Achievement
+        fields = [
+            "id", "owner", "title", "summary", "field", "keywords", "trl", "team_note", "patents",
+            "transfer_modes", "price_kind", "price_min", "price_max", "incumbent", "economics",
+            "visibility", "confidential_details", "status", "published_at", "source", "source_licence",
+            "source_ref", "created_at", "updated_at",
+        ]
+        read_only_fields = ["id", "status", "published_at", "source", "source_licence", "source_ref", "created_at", "updated_at"]
+        validators: list[Any] = []
+
+
+class IndicatorSerializer(serializers.Serializer):
+    name = serializers.CharField(max_length=100)
+    target = serializers.CharField(max_length=60)
+    unit = serializers.CharField(max_length=30, required=False, allow_blank=True)
+
+
+class NeedSerializer(ProtectedDetailsMixin, serializers.ModelSerializer):
+    owner = serializers.PrimaryKeyRelatedField(queryset=Organisation.objects.filter(is_active=True))
+    field = serializers.SlugRelatedField(slug_field="code", queryset=TechField.objects.all())
+    keywords = serializers.ListField(child=serializers.CharField(max_length=40), required=False)
+    indicators = IndicatorSerializer(many=True, required=False)
+    manager = serializers.StringRelatedField(read_only=True)
+
+    class Meta:
+        model = Need
+        fields = [
+            "id", "owner", "title", "description", "field", "keywords", "indicators", "budget",
+            "budget_negotiable", "ip_ownership", "deadline", "cooperation", "min_trl", "is_complex",
+            "manager", "visibility", "confidential_details", "status", "published_at", "created_at", "updated_at",
+        ]
+        read_only_fields = ["id", "status", "published_at", "manager", "created_at", "updated_at"]
+        validators: list[Any] = []
+
+    def to_representation(self, instance: Any) -> dict[str, Any]:
+        data = super().to_representation(instance)
+        data["indicators"] = [{"name": i.name, "target": i.target, "unit": i.unit} for i in instance.indicators.all()]
+        return data
+
+
+class TransitionSerializer(serializers.Serializer):
+    to = serializers.CharField(max_length=30)
+    reason = serializers.CharField(max_length=500, required=False, allow_blank=True, default="")
+
+
+class _RegistryViewSet(
+    UserLanguageMixin,
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.CreateModelMixin,
+    mixins.UpdateModelMixin,
+    viewsets.GenericViewSet,
+):
+    model: type[Achievement] | type[Need]
+    permission_classes = [permissions.IsAuthenticatedOrReadOnly]
+    filter_backends: list[Any] = []
+
+    def get_queryset(self):  # type: ignore[no-untyped-def]
+        if self.action == "list":
+            result = selectors.hall(self.model, viewer=self.request.user, filters=filters_from(self.request.query_params))
+            return result.queryset
+        return selectors.visible(self.model, viewer=self.request.user).select_related("owner", "field")
+
+    def get_object(self) -> Any:
+        pk = self.kwargs.get("pk", "")
+        if not str(pk).isdigit():
+            raise Http404
+        getter = selectors.achievement_get if self.model is Achievement else selectors.need_get
+        return getter(viewer=self.request.user, pk=int(pk))
+
+    def update(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        subject = self.get_object()
+        if not can_contribute(request.user, subject.owner):
+            raise PermissionDenied(_("只有本机构成员或平台管理员可以修改。"))
+        serializer = self.get_serializer(subject, data=request.data, partial=kwargs.get("partial", False))
+        serializer.is_valid(raise_exception=True)
+        self.perform_write(subject, dict(serializer.validated_data))
+        return Response(self.get_serializer(self.model.objects.get(pk=subject.pk)).data)
+
+    def perform_write(self, subject: Any, data: dict[str, Any]) -> None:
+        raise NotImplementedError
+
+    @extend_schema(request=TransitionSerializer)
+    @action(detail=True, methods=["post"])
+    def transition(self, request: Request, pk: str | None = None) -> Response:
+        subject = self.get_object()
+        serializer = TransitionSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        if self.model is Achievement:
+            services.achievement_transition(actor=request.user, achievement=subject, **serializer.validated_data)
+        else:
+            services.need_transition(actor=request.user, need=subject, **serializer.validated_data)
+        return Response(self.get_serializer(self.model.objects.get(pk=subject.pk)).data)
+
+
+@extend_schema_view(list=extend_schema(parameters=[*HALL_PARAMETERS, OpenApiParameter("mode", OpenApiTypes.STR)]))
+class AchievementViewSet(_RegistryViewSet):
+    """Research results (科技成果). Visitors read published public ones; members write their own."""
+
+    model = Achievement
+    serializer_class = AchievementSerializer
+
+    def perform_create(self, serializer: serializers.BaseSerializer) -> None:
+        data = dict(serializer.validated_data)
+        owner = data.pop("owner")
+        patents = data.pop("patents", None)
+        serializer.instance = services.achievement_create(actor=self.request.user, owner=owner, patents=patents, **data)
+
+    def perform_write(self, subject: Any, data: dict[str, Any]) -> None:
+        data.pop("owner", None)
+        patents = data.pop("patents", None)
+        services.achievement_update(actor=self.request.user, achievement=subject, patents=patents, **data)
+
+
+@extend_schema_view(list=extend_schema(parameters=[*HALL_PARAMETERS, OpenApiParameter("deadline", OpenApiTypes.STR)]))
+class NeedViewSet(_RegistryViewSet):
+    """Enterprise needs (技术需求) with their core technical indicators."""
+
+    model = Need
+    serializer_class = NeedSerializer
+
+    def get_queryset(self):  # type: ignore[no-untyped-def]
+        return super().get_queryset().prefetch_related("indicators")
+
+    def perform_create(self, serializer: serializers.BaseSerializer) -> None:
+        data = dict(serializer.validated_data)
+        owner = data.pop("owner")
+        indicators = data.pop("indicators", None)
+        serializer.instance = services.need_create(actor=self.request.user, owner=owner, indicators=indicators, **data)
+
+    def perform_write(self, subject: Any, data: dict[str, Any]) -> None:
+        data.pop("owner", None)
+        indicators = data.pop("indicators", None)
+        services.need_update(actor=self.request.user, need=subject, indicators=indicators, **data)

@@ -1,0 +1,266 @@
+"""Reads of results and needs, always scoped by the viewer.
+
+Who sees what:
+- visitors (not signed in): published public records;
+- signed-in people: published public, members-only and confidential records (a confidential
+  record shows its title and summary; its protected details only to the owner organisation and
+  to organisations the owner granted access after they signed the confidentiality undertaking);
+- members of the owner organisation: their own records in every state, drafts included.
+Anything else answers 404.
+"""
+
+from __future__ import annotations
+
+import datetime
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any
+
+from django.db.models import Count, F, Q, QuerySet
+from django.http import Http404
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from hebi.catalog.models import AccessGrant, Achievement, Need, PriceKind, Visibility
+from hebi.catalog.search.backend import apply_search
+from hebi.catalog.search.lexicon import current_lexicon
+from hebi.catalog.search.text import SearchQuery, parse_query
+from hebi.core.permissions import is_platform_admin, roles_by_org
+
+HALL_STATES = {
+    Achievement: [Achievement.Status.PUBLISHED, Achievement.Status.NEGOTIATING, Achievement.Status.TRANSFERRED],
+    Need: [Need.Status.PUBLISHED, Need.Status.MATCHED, Need.Status.NEGOTIATING, Need.Status.SOLVED],
+}
+
+WAN = Decimal(10_000)
+# Price and budget bands (元): (code, label, low inclusive, high exclusive)
+MONEY_BANDS: list[tuple[str, Any, Decimal | None, Decimal | None]] = [
+    ("lt10w", gettext_lazy("10 万元以下"), None, 10 * WAN),
+    ("10w-50w", gettext_lazy("10–50 万元"), 10 * WAN, 50 * WAN),
+    ("50w-200w", gettext_lazy("50–200 万元"), 50 * WAN, 200 * WAN),
+    ("200w-1000w", gettext_lazy("200–1000 万元"), 200 * WAN, 1000 * WAN),
+    ("gte1000w", gettext_lazy("1000 万元及以上"), 1000 * WAN, None),
+    ("negotiable", gettext_lazy("面议"), None, None),
+]
+DEADLINE_BANDS: list[tuple[str, Any, int | None]] = [
+    ("3m", gettext_lazy("3 个月内"), 92),
+    ("6m", gettext_lazy("6 个月内"), 183),
+    ("12m", gettext_lazy("1 年内"), 366),
+    ("later", gettext_lazy("1 年以上"), None),
+    ("none", gettext_lazy("未设时限"), None),
+]
+ACHIEVEMENT_SORTS = {
+    "newest": (gettext_lazy("最新发布"), ["-published_at", "-id"]),
+    "trl": (gettext_lazy("成熟度从高到低"), ["-trl", "-published_at", "-id"]),
+    "price_asc": (gettext_lazy("价格从低到高"), [F("price_min").asc(nulls_last=True), "-id"]),
+    "price_desc": (gettext_lazy("价格从高到低"), [F("price_min").desc(nulls_last=True), "-id"]),
+}
+NEED_SORTS = {
+    "newest": (gettext_lazy("最新发布"), ["-published_at", "-id"]),
+    "deadline": (gettext_lazy("时限最近"), [F("deadline").asc(nulls_last=True), "-id"]),
+    "budget": (gettext_lazy("资金投入从高到低"), [F("budget").desc(nulls_last=True), "-id"]),
+}
+RELEVANCE = "relevance"
+
+
+@dataclass
+class HallFilters:
+    q: str = ""
+    field: str = ""
+    trl_min: int | None = None
+    trl_max: int | None = None
+    mode: str = ""
+    region: str = ""
+    org_kind: str = ""
+    owner: int | None = None
+    money: str = ""
+    deadline: str = ""
+    status: str = ""
+    sort: str = ""
+
+
+@dataclass
+class HallResult:
+    queryset: QuerySet[Any]
+    query: SearchQuery | None
+    broadened: bool = False
+    facet_counts: dict[str, int] = field(default_factory=dict)
+
+
+def _viewer_org_ids(viewer: Any) -> list[int]:
+    return list(roles_by_org(viewer).keys())
+
+
+def visible(model: type[Achievement] | type[Need], *, viewer: Any) -> QuerySet[Any]:
+    in_hall = Q(status__in=HALL_STATES[model])
+    if not getattr(viewer, "is_authenticated", False):
+        return model.objects.filter(in_hall, visibility=Visibility.PUBLIC)
+    return model.objects.filter(in_hall | Q(owner_id__in=_viewer_org_ids(viewer)))
+
+
+def achievement_get(*, viewer: Any, pk: int) -> Achievement:
+    found = visible(Achievement, viewer=viewer).select_related("owner", "owner__region", "field").filter(pk=pk)
+    achievement = found.first()
+    if achievement is None:
+        raise Http404(_("没有找到该成果。"))
+    return achievement
+
+
+def need_get(*, viewer: Any, pk: int) -> Need:
+    found = visible(Need, viewer=viewer).select_related("owner", "owner__region", "field", "manager").filter(pk=pk)
+    need = found.first()
+    if need is None:
+        raise Http404(_("没有找到该需求。"))
+    return need
+
+
+def is_owner_member(viewer: Any, subject: Achievement | Need) -> bool:
+    return subject.owner_id in roles_by_org(viewer) or is_platform_admin(viewer)
+
+
+def can_see_protected(viewer: Any, subject: Achievement | Need) -> bool:
+    """The owner organisation always; others only for non-confidential records or with a grant."""
+    if subject.visibility != Visibility.CONFIDENTIAL:
+        return getattr(viewer, "is_authenticated", False) or subject.visibility == Visibility.PUBLIC
+    if not getattr(viewer, "is_authenticated", False):
+        return False
+    if subject.owner_id in roles_by_org(viewer):
+        return True
+    key = "achievement" if isinstance(subject, Achievement) else "need"
+    return AccessGrant.objects.filter(
+        status=AccessGrant.Status.GRANTED, organisation_id__in=_viewer_org_ids(viewer), **{key: subject}
+    ).exists()
+
+
+def access_grants_for(*, viewer: Any, subject: Achievement | Need) -> QuerySet[AccessGrant]:
+    """The owner sees every request; another organisation sees only its own."""
+    key = "achievement" if isinstance(subject, Achievement) else "need"
+    qs = AccessGrant.objects.filter(**{key: subject}).select_related("organisation", "requested_by", "decided_by")
+    if not is_owner_member(viewer, subject):
+        qs = qs.filter(organisation_id__in=_viewer_org_ids(viewer))
+    return qs
+
+
+def _money_filter(column: str, band: str, negotiable: Q) -> Q | None:
+    for code, _label, low, high in MONEY_BANDS:
+        if code != band:
+            continue
+        if code == "negotiable":
+            return negotiable
+        condition = Q()
+        if low is not None:
+            condition &= Q(**{f"{column}__gte": low})
+        if high is not None:
+            condition &= Q(**{f"{column}__lt": high})
+        return condition
+    return None
+
+
+def _deadline_filter(band: str, today: datetime.date) -> Q | None:
+    for code, _label, days in DEADLINE_BANDS:
+        if code != band:
+            continue
+        if code == "none":
+            return Q(deadline__isnull=True)
+        if code == "later":
+            return Q(deadline__gte=today + datetime.timedelta(days=366))
+        assert days is not None
+        return Q(deadline__gte=today, deadline__lt=today + datetime.timedelta(days=days))
+    return None
+
+
+def _apply_facets(model: type[Any], qs: QuerySet[Any], filters: HallFilters, *, skip: str = "") -> QuerySet[Any]:
+    if filters.field and skip != "field":
+        qs = qs.filter(field_id=filters.field)
+    if filters.trl_min:
+        qs = qs.filter(**({"trl__gte": filters.trl_min} if model is Achievement else {"min_trl__gte": filters.trl_min}))
+    if filters.trl_max:
+        qs = qs.filter(**({"trl__lte": filters.trl_max} if model is Achievement else {"min_trl__lte": filters.trl_max}))
+    if filters.mode and model is Achievement:
+        qs = qs.filter(mode_tags__contains=f" {filters.mode} ")
+    if filters.region:
+        qs = qs.filter(owner__region__code__startswith=filters.region.rstrip("0") or filters.region)
+    if filters.org_kind and skip != "org_kind":
+        qs = qs.filter(owner__kind=filters.org_kind)
+    if filters.owner:
+        qs = qs.filter(owner_id=filters.owner)
+    if filters.status:
+        qs = qs.filter(status=filters.status)
+    if filters.money:
+        if model is Achievement:
+            condition = _money_filter("price_min", filters.money, Q(price_kind=PriceKind.NEGOTIABLE))
+        else:
+            condition = _money_filter("budget", filters.money, Q(budget_negotiable=True) | Q(budget__isnull=True))
+        if condition is not None:
+            qs = qs.filter(condition)
+    if filters.deadline and model is Need:
+        condition = _deadline_filter(filters.deadline, timezone.localdate())
+        if condition is not None:
+            qs = qs.filter(condition)
+    return qs
+
+
+def _order(model: type[Any], qs: QuerySet[Any], filters: HallFilters, searching: bool) -> QuerySet[Any]:
+    sorts = ACHIEVEMENT_SORTS if model is Achievement else NEED_SORTS
+    if filters.sort in sorts:
+        return qs.order_by(*sorts[filters.sort][1])
+    if searching:
+        return qs.order_by("-search_rank", "-id")
+    return qs.order_by(*sorts["newest"][1])
+
+
+def hall(model: type[Achievement] | type[Need], *, viewer: Any, filters: HallFilters, base: QuerySet[Any] | None = None) -> HallResult:
+    """The hall's list: visibility, search, facets and sorting. Falls back to any-term matching
+    when every term together finds nothing, and says so."""
+    qs = base if base is not None else visible(model, viewer=viewer)
+    query = parse_query(filters.q, current_lexicon()) if filters.q else None
+    broadened = False
+    if query is not None:
+        searched = apply_search(qs, query, order=False)
+        if filters.sort in ("", RELEVANCE) and not _apply_facets(model, searched, filters).exists():
+            candidate = apply_search(qs, query, order=False, mode="any")
+            if candidate.exists():
+                searched, broadened = candidate, True
+        qs = searched
+    counts = dict(
+        _apply_facets(model, qs, filters, skip="field").order_by().values_list("field_id").annotate(n=Count("id"))
+    )
+    qs = _apply_facets(model, qs, filters)
+    qs = _order(model, qs, filters, searching=query is not None)
+    related = ["owner", "owner__region", "field"]
+    return HallResult(queryset=qs.select_related(*related), query=query, broadened=broadened, facet_counts=counts)
+
+
+def workspace_counts(*, viewer: Any, organisation_id: int) -> dict[str, dict[str, int]]:
+    """Records of one organisation by state, for its workspace."""
+    result: dict[str, dict[str, int]] = {}
+    for label, model in (("achievements", Achievement), ("needs", Need)):
+        rows = model.objects.filter(owner_id=organisation_id).values_list("status").annotate(n=Count("id"))
+        result[label] = dict(rows.order_by())
+    return result
+
+
+def managed_needs(*, viewer: Any) -> QuerySet[Need]:
+    """Needs routed to this technology manager."""
+    open_states = [Need.Status.PUBLISHED, Need.Status.MATCHED, Need.Status.NEGOTIATING]
+    return Need.objects.filter(manager=viewer, status__in=open_states).select_related("owner", "field")
+
+
+def pending_access_requests(*, viewer: Any) -> QuerySet[AccessGrant]:
+    org_ids = _viewer_org_ids(viewer)
+    return (
+        AccessGrant.objects.filter(status=AccessGrant.Status.REQUESTED)
+        .filter(Q(achievement__owner_id__in=org_ids) | Q(need__owner_id__in=org_ids))
+        .select_related("organisation", "achievement", "need")
+    )
+
+
+def registry_overview(*, viewer: Any) -> dict[str, int]:
+    """Counts for the home page, computed from the records the viewer may see."""
+    return {
+        "achievements": visible(Achievement, viewer=viewer).filter(status__in=HALL_STATES[Achievement]).count(),
+        "needs": visible(Need, viewer=viewer).filter(status__in=HALL_STATES[Need]).count(),
+        "mine_achievements": Achievement.objects.filter(owner_id__in=_viewer_org_ids(viewer)).count(),
+        "mine_needs": Need.objects.filter(owner_id__in=_viewer_org_ids(viewer)).count(),
+    }
