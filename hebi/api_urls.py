@@ -2,6 +2,8 @@ from django.urls import path
 from rest_framework.authtoken.views import obtain_auth_token
 from rest_framework.routers import DefaultRouter
 
+from hebi.catalog.api import AchievementViewSet, NeedViewSet
+from hebi.catalog.patent_api import ImportJobViewSet, PatentViewSet
 from hebi.orgs.api import MembershipViewSet, OrganisationViewSet, PersonViewSet, RegionViewSet
 
 router = DefaultRouter()
@@ -9,5 +11,9 @@ router.register("regions", RegionViewSet, basename="region")
 router.register("organisations", OrganisationViewSet, basename="organisation")
 router.register("people", PersonViewSet, basename="person")
 router.register("memberships", MembershipViewSet, basename="membership")
+router.register("achievements", AchievementViewSet, basename="achievement")
+router.register("needs", NeedViewSet, basename="need")
+router.register("patents", PatentViewSet, basename="patent")
+router.register("patent-imports", ImportJobViewSet, basename="patent-import")
 
 urlpatterns = [path("auth/token/", obtain_auth_token, name="api-token"), *router.urls]

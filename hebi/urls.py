@@ -11,6 +11,8 @@ urlpatterns = [
     path("committee/", include("hebi.governance.urls")),
     path("platforms/", include("hebi.platforms.urls")),
     path("funds/", include("hebi.finance.urls")),
+    path("patents/", include("hebi.catalog.patent_urls")),
+    path("", include("hebi.catalog.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
     path("api/v1/", include("hebi.api_urls")),

@@ -46,13 +46,17 @@ def test_publish_a_result_and_a_need_then_find_both_in_chinese(browser, live_ser
     sign_in(browser, live_server, "li")
     browser.get(f"{live_server.url}/results/new/?org={university.pk}")
     browser.find_element(By.NAME, "title").send_keys("质子交换膜燃料电池低温冷启动控制方法")
-    browser.find_element(By.NAME, "summary").send_keys("通过电堆自加热与吹扫策略，使燃料电池在零下三十度快速启动。")
+    browser.find_element(By.NAME, "summary").send_keys(
+        "通过电堆自加热与吹扫策略，使燃料电池在零下三十度快速启动。"
+    )
     Select(browser.find_element(By.NAME, "field")).select_by_value("energy")
     browser.find_element(By.NAME, "keywords").send_keys("燃料电池，冷启动")
     Select(browser.find_element(By.NAME, "trl")).select_by_value("5")
     browser.find_element(By.CSS_SELECTOR, "input[name=transfer_modes][value=licence_ordinary]").click()
     browser.find_element(By.CSS_SELECTOR, "[data-testid=save]").click()
-    WebDriverWait(browser, 10).until(ec.presence_of_element_located((By.CSS_SELECTOR, "[data-testid=to-published]"))).click()
+    WebDriverWait(browser, 10).until(
+        ec.presence_of_element_located((By.CSS_SELECTOR, "[data-testid=to-published]"))
+    ).click()
     assert WebDriverWait(browser, 10).until(
         ec.text_to_be_present_in_element((By.CSS_SELECTOR, "[data-testid=status]"), "已发布")
     )

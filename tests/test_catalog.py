@@ -61,7 +61,9 @@ def make_need(actor, owner, publish=True, indicators=None, **extra):
     need = services.need_create(
         actor=actor,
         owner=owner,
-        indicators=indicators if indicators is not None else [{"name": "冷启动温度", "target": "≤ -30", "unit": "℃"}],
+        indicators=indicators
+        if indicators is not None
+        else [{"name": "冷启动温度", "target": "≤ -30", "unit": "℃"}],
         **data,
     )
     if publish:
@@ -160,8 +162,12 @@ def test_another_organisation_gets_404_on_a_draft_and_the_owner_sees_it(login, b
     assert login(bob).get(reverse("catalog:achievement-detail", args=[draft.pk])).status_code == 200
 
 
-def test_confidential_details_are_shown_only_to_the_owner_and_granted_organisations(login, bob, alice, charlie, university, enterprise):
-    need = make_need(charlie, enterprise, visibility="confidential", confidential_details="关键工况数据：电堆功率 120kW")
+def test_confidential_details_are_shown_only_to_the_owner_and_granted_organisations(
+    login, bob, alice, charlie, university, enterprise
+):
+    need = make_need(
+        charlie, enterprise, visibility="confidential", confidential_details="关键工况数据：电堆功率 120kW"
+    )
     url = reverse("catalog:need-detail", args=[need.pk])
     page = login(bob).get(url).content.decode()
     assert "电堆功率 120kW" not in page and 'data-testid="protected-hidden"' in page
@@ -183,7 +189,9 @@ def test_confidential_details_are_shown_only_to_the_owner_and_granted_organisati
     assert "电堆功率 120kW" not in login(wang).get(url).content.decode()
 
 
-def test_a_request_without_accepting_the_undertaking_is_refused_and_duplicates_too(alice, charlie, university, enterprise):
+def test_a_request_without_accepting_the_undertaking_is_refused_and_duplicates_too(
+    alice, charlie, university, enterprise
+):
     need = make_need(charlie, enterprise, visibility="confidential", confidential_details="x")
     with pytest.raises(ValidationError, match="保密承诺"):
         services.access_request(actor=alice, subject=need, organisation=university, accepted=False)
@@ -276,7 +284,9 @@ def test_a_member_of_another_organisation_cannot_create_for_it(login, charlie, u
 
 
 def test_the_hall_filters_by_facets_and_shows_an_empty_state(client, bob, university):
-    make_result(bob, university, title="玉米秸秆还田机具", field=TechField.objects.get(code="agriculture"), trl=7)
+    make_result(
+        bob, university, title="玉米秸秆还田机具", field=TechField.objects.get(code="agriculture"), trl=7
+    )
     make_result(bob, university, title="车用电池", trl=3)
     url = reverse("catalog:achievement-hall")
     text = client.get(url, {"field": "agriculture"}).content.decode()
@@ -285,7 +295,9 @@ def test_the_hall_filters_by_facets_and_shows_an_empty_state(client, bob, univer
     assert "玉米秸秆还田机具" in text and "车用电池" not in text
     text = client.get(url, {"mode": "equity"}).content.decode()
     assert 'data-testid="hall-empty"' in text
-    assert client.get(url, {"trl_min": "9", "trl_max": "1", "page": "abc", "sort": "bogus"}).status_code == 200
+    assert (
+        client.get(url, {"trl_min": "9", "trl_max": "1", "page": "abc", "sort": "bogus"}).status_code == 200
+    )
 
 
 def test_the_workspace_shows_every_state_to_members_and_404_to_others(login, bob, charlie, university):
@@ -299,8 +311,12 @@ def test_the_workspace_shows_every_state_to_members_and_404_to_others(login, bob
 def test_an_executable_renamed_pdf_is_refused(login, bob, university):
     result = make_result(bob, university)
     fake = SimpleUploadedFile("report.pdf", b"MZ\x90\x00" + b"\x00" * 200, content_type="application/pdf")
-    response = login(bob).post(reverse("catalog:attachment-upload", args=["achievement", result.pk]), {"file": fake}, follow=True)
-    assert "文件内容与扩展名不符" in response.content.decode() or "不支持的文件类型" in response.content.decode()
+    response = login(bob).post(
+        reverse("catalog:attachment-upload", args=["achievement", result.pk]), {"file": fake}, follow=True
+    )
+    assert (
+        "文件内容与扩展名不符" in response.content.decode() or "不支持的文件类型" in response.content.decode()
+    )
     assert not Attachment.objects.exists()
 
 
@@ -343,7 +359,9 @@ def test_the_filtered_hall_exports_to_excel_and_csv(login, bob, university):
 # -- API ---------------------------------------------------------------------------------------
 def test_the_api_lists_public_results_to_visitors_and_hides_protected_details(api, bob, charlie, university):
     make_result(bob, university, title="公开成果")
-    secret = make_result(bob, university, title="保密成果", visibility="confidential", confidential_details="配方")
+    secret = make_result(
+        bob, university, title="保密成果", visibility="confidential", confidential_details="配方"
+    )
     listing = api().get("/api/v1/achievements/").json()
     assert [r["title"] for r in listing["results"]] == ["公开成果"]
     detail = api(charlie).get(f"/api/v1/achievements/{secret.pk}/").json()

@@ -77,12 +77,41 @@ class AchievementSerializer(ProtectedDetailsMixin, serializers.ModelSerializer):
     class Meta:
         model = Achievement
         fields = [
-            "id", "owner", "title", "summary", "field", "keywords", "trl", "team_note", "patents",
-            "transfer_modes", "price_kind", "price_min", "price_max", "incumbent", "economics",
-            "visibility", "confidential_details", "status", "published_at", "source", "source_licence",
-            "source_ref", "created_at", "updated_at",
+            "id",
+            "owner",
+            "title",
+            "summary",
+            "field",
+            "keywords",
+            "trl",
+            "team_note",
+            "patents",
+            "transfer_modes",
+            "price_kind",
+            "price_min",
+            "price_max",
+            "incumbent",
+            "economics",
+            "visibility",
+            "confidential_details",
+            "status",
+            "published_at",
+            "source",
+            "source_licence",
+            "source_ref",
+            "created_at",
+            "updated_at",
         ]
-        read_only_fields = ["id", "status", "published_at", "source", "source_licence", "source_ref", "created_at", "updated_at"]
+        read_only_fields = [
+            "id",
+            "status",
+            "published_at",
+            "source",
+            "source_licence",
+            "source_ref",
+            "created_at",
+            "updated_at",
+        ]
         validators: list[Any] = []
 
 
@@ -97,21 +126,41 @@ class NeedSerializer(ProtectedDetailsMixin, serializers.ModelSerializer):
     field = serializers.SlugRelatedField(slug_field="code", queryset=TechField.objects.all())
     keywords = serializers.ListField(child=serializers.CharField(max_length=40), required=False)
     indicators = IndicatorSerializer(many=True, required=False)
-    manager = serializers.StringRelatedField(read_only=True)
+    manager: serializers.Field = serializers.StringRelatedField(read_only=True)
 
     class Meta:
         model = Need
         fields = [
-            "id", "owner", "title", "description", "field", "keywords", "indicators", "budget",
-            "budget_negotiable", "ip_ownership", "deadline", "cooperation", "min_trl", "is_complex",
-            "manager", "visibility", "confidential_details", "status", "published_at", "created_at", "updated_at",
+            "id",
+            "owner",
+            "title",
+            "description",
+            "field",
+            "keywords",
+            "indicators",
+            "budget",
+            "budget_negotiable",
+            "ip_ownership",
+            "deadline",
+            "cooperation",
+            "min_trl",
+            "is_complex",
+            "manager",
+            "visibility",
+            "confidential_details",
+            "status",
+            "published_at",
+            "created_at",
+            "updated_at",
         ]
         read_only_fields = ["id", "status", "published_at", "manager", "created_at", "updated_at"]
         validators: list[Any] = []
 
     def to_representation(self, instance: Any) -> dict[str, Any]:
         data = super().to_representation(instance)
-        data["indicators"] = [{"name": i.name, "target": i.target, "unit": i.unit} for i in instance.indicators.all()]
+        data["indicators"] = [
+            {"name": i.name, "target": i.target, "unit": i.unit} for i in instance.indicators.all()
+        ]
         return data
 
 
@@ -134,7 +183,9 @@ class _RegistryViewSet(
 
     def get_queryset(self):  # type: ignore[no-untyped-def]
         if self.action == "list":
-            result = selectors.hall(self.model, viewer=self.request.user, filters=filters_from(self.request.query_params))
+            result = selectors.hall(
+                self.model, viewer=self.request.user, filters=filters_from(self.request.query_params)
+            )
             return result.queryset
         return selectors.visible(self.model, viewer=self.request.user).select_related("owner", "field")
 
@@ -164,13 +215,17 @@ class _RegistryViewSet(
         serializer = TransitionSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         if self.model is Achievement:
-            services.achievement_transition(actor=request.user, achievement=subject, **serializer.validated_data)
+            services.achievement_transition(
+                actor=request.user, achievement=subject, **serializer.validated_data
+            )
         else:
             services.need_transition(actor=request.user, need=subject, **serializer.validated_data)
         return Response(self.get_serializer(self.model.objects.get(pk=subject.pk)).data)
 
 
-@extend_schema_view(list=extend_schema(parameters=[*HALL_PARAMETERS, OpenApiParameter("mode", OpenApiTypes.STR)]))
+@extend_schema_view(
+    list=extend_schema(parameters=[*HALL_PARAMETERS, OpenApiParameter("mode", OpenApiTypes.STR)])
+)
 class AchievementViewSet(_RegistryViewSet):
     """Research results (科技成果). Visitors read published public ones; members write their own."""
 
@@ -181,7 +236,9 @@ class AchievementViewSet(_RegistryViewSet):
         data = dict(serializer.validated_data)
         owner = data.pop("owner")
         patents = data.pop("patents", None)
-        serializer.instance = services.achievement_create(actor=self.request.user, owner=owner, patents=patents, **data)
+        serializer.instance = services.achievement_create(
+            actor=self.request.user, owner=owner, patents=patents, **data
+        )
 
     def perform_write(self, subject: Any, data: dict[str, Any]) -> None:
         data.pop("owner", None)
@@ -189,7 +246,9 @@ class AchievementViewSet(_RegistryViewSet):
         services.achievement_update(actor=self.request.user, achievement=subject, patents=patents, **data)
 
 
-@extend_schema_view(list=extend_schema(parameters=[*HALL_PARAMETERS, OpenApiParameter("deadline", OpenApiTypes.STR)]))
+@extend_schema_view(
+    list=extend_schema(parameters=[*HALL_PARAMETERS, OpenApiParameter("deadline", OpenApiTypes.STR)])
+)
 class NeedViewSet(_RegistryViewSet):
     """Enterprise needs (技术需求) with their core technical indicators."""
 
@@ -203,7 +262,9 @@ class NeedViewSet(_RegistryViewSet):
         data = dict(serializer.validated_data)
         owner = data.pop("owner")
         indicators = data.pop("indicators", None)
-        serializer.instance = services.need_create(actor=self.request.user, owner=owner, indicators=indicators, **data)
+        serializer.instance = services.need_create(
+            actor=self.request.user, owner=owner, indicators=indicators, **data
+        )
 
     def perform_write(self, subject: Any, data: dict[str, Any]) -> None:
         data.pop("owner", None)

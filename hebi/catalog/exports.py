@@ -13,7 +13,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from openpyxl import Workbook
 
-from hebi.catalog.models import Achievement, Need, TransferMode
+from hebi.catalog.models import TransferMode
 
 MAX_ROWS = 50_000
 # A cell starting with one of these is a formula to a spreadsheet: prefix it so it stays text.
@@ -59,9 +59,22 @@ def achievement_table(queryset: Any) -> Table:
             ]
 
     header = [
-        _("编号"), _("成果名称"), _("所属机构"), _("技术领域"), _("技术成熟度"), _("转化方式"), _("报价方式"),
-        _("价格/下限（元）"), _("价格上限（元）"), _("公开范围"), _("状态"), _("关键词"), _("发布日期"),
-        _("成果简介"), _("数据来源"), _("数据许可"),
+        _("编号"),
+        _("成果名称"),
+        _("所属机构"),
+        _("技术领域"),
+        _("技术成熟度"),
+        _("转化方式"),
+        _("报价方式"),
+        _("价格/下限（元）"),
+        _("价格上限（元）"),
+        _("公开范围"),
+        _("状态"),
+        _("关键词"),
+        _("发布日期"),
+        _("成果简介"),
+        _("数据来源"),
+        _("数据许可"),
     ]
     return Table(header=[str(h) for h in header], rows=rows())
 
@@ -89,9 +102,22 @@ def need_table(queryset: Any) -> Table:
             ]
 
     header = [
-        _("编号"), _("需求名称"), _("需求企业"), _("技术领域"), _("核心技术指标"), _("资金投入（元）"), _("预算面议"),
-        _("产权归属"), _("研发时限"), _("合作方式"), _("期望成熟度"), _("公开范围"), _("状态"), _("关键词"),
-        _("发布日期"), _("需求描述"),
+        _("编号"),
+        _("需求名称"),
+        _("需求企业"),
+        _("技术领域"),
+        _("核心技术指标"),
+        _("资金投入（元）"),
+        _("预算面议"),
+        _("产权归属"),
+        _("研发时限"),
+        _("合作方式"),
+        _("期望成熟度"),
+        _("公开范围"),
+        _("状态"),
+        _("关键词"),
+        _("发布日期"),
+        _("需求描述"),
     ]
     return Table(header=[str(h) for h in header], rows=rows())
 

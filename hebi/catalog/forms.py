@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 from django import forms
 from django.contrib.auth import get_user_model
@@ -27,9 +27,15 @@ class HallFilterForm(forms.Form):
     field = forms.ModelChoiceField(
         label=_("技术领域"), queryset=TechField.objects.all(), required=False, empty_label=_("全部领域")
     )
-    trl_min = forms.TypedChoiceField(label=_("成熟度不低于"), choices=TRL_CHOICES, required=False, coerce=int, empty_value=None)
-    trl_max = forms.TypedChoiceField(label=_("成熟度不高于"), choices=TRL_CHOICES, required=False, coerce=int, empty_value=None)
-    mode = forms.ChoiceField(label=_("转化方式"), required=False, choices=[("", _("不限"))] + TransferMode.choices)
+    trl_min = forms.TypedChoiceField(
+        label=_("成熟度不低于"), choices=TRL_CHOICES, required=False, coerce=int, empty_value=None
+    )
+    trl_max = forms.TypedChoiceField(
+        label=_("成熟度不高于"), choices=TRL_CHOICES, required=False, coerce=int, empty_value=None
+    )
+    mode = forms.ChoiceField(
+        label=_("转化方式"), required=False, choices=[("", _("不限")), *TransferMode.choices]
+    )
     region = forms.ModelChoiceField(
         label=_("区域"),
         queryset=Region.objects.filter(code__startswith="22"),
@@ -37,17 +43,27 @@ class HallFilterForm(forms.Form):
         empty_label=_("全部区域"),
         to_field_name="code",
     )
-    org_kind = forms.ChoiceField(label=_("机构类型"), required=False, choices=[("", _("全部类型"))] + Organisation.Kind.choices)
+    org_kind = forms.ChoiceField(
+        label=_("机构类型"), required=False, choices=[("", _("全部类型")), *Organisation.Kind.choices]
+    )
     money = forms.ChoiceField(label=_("价格"), required=False)
-    deadline = forms.ChoiceField(label=_("研发时限"), required=False, choices=[("", _("不限"))] + [(c, label) for c, label, _d in DEADLINE_BANDS])
+    deadline = forms.ChoiceField(
+        label=_("研发时限"),
+        required=False,
+        choices=[("", _("不限"))] + [(c, label) for c, label, _d in DEADLINE_BANDS],
+    )
     sort = forms.ChoiceField(label=_("排序"), required=False)
 
     def __init__(self, *args: Any, kind: str = "achievement", **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.kind = kind
         sorts = ACHIEVEMENT_SORTS if kind == "achievement" else NEED_SORTS
-        self.fields["sort"].choices = [("", _("默认")), (RELEVANCE, _("相关度"))] + [(k, v[0]) for k, v in sorts.items()]
-        self.fields["money"].choices = [("", _("不限"))] + [(c, label) for c, label, _lo, _hi in MONEY_BANDS]
+        cast(forms.ChoiceField, self.fields["sort"]).choices = [("", _("默认")), (RELEVANCE, _("相关度"))] + [
+            (k, v[0]) for k, v in sorts.items()
+        ]
+        cast(forms.ChoiceField, self.fields["money"]).choices = [("", _("不限"))] + [
+            (c, label) for c, label, _lo, _hi in MONEY_BANDS
+        ]
         if kind == "achievement":
             del self.fields["deadline"]
         else:
@@ -57,7 +73,7 @@ class HallFilterForm(forms.Form):
             self.fields["trl_max"].label = _("期望成熟度不高于")
 
     def clean(self) -> dict[str, Any]:
-        data = super().clean()
+        data = super().clean() or {}
         low, high = data.get("trl_min"), data.get("trl_max")
         if low and high and low > high:
             self.add_error("trl_max", _("成熟度下限不能高于上限。"))
@@ -117,8 +133,10 @@ class AchievementForm(forms.ModelForm):
     def __init__(self, *args: Any, owner: Organisation, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.owner = owner
-        self.fields["trl"].choices = _trl_choices()
-        self.fields["team"].queryset = User.objects.filter(memberships__organisation=owner, is_active=True).distinct()
+        cast(forms.ChoiceField, self.fields["trl"]).choices = _trl_choices()
+        cast(forms.ModelMultipleChoiceField, self.fields["team"]).queryset = User.objects.filter(
+            memberships__organisation=owner, is_active=True
+        ).distinct()
         if self.instance.pk:
             numbers = self.instance.patents.values_list("application_number", flat=True)
             self.initial["patent_numbers"] = "，".join(numbers)
@@ -156,12 +174,16 @@ class IndicatorForm(forms.Form):
     unit = forms.CharField(label=_("单位"), required=False, max_length=30)
 
 
-IndicatorFormSet = forms.formset_factory(IndicatorForm, extra=2, max_num=12, absolute_max=12, validate_max=True)
+IndicatorFormSet = forms.formset_factory(
+    IndicatorForm, extra=2, max_num=12, absolute_max=12, validate_max=True
+)
 
 
 class NeedForm(forms.ModelForm):
     keywords = KeywordsField(label=_("关键词"), required=False, help_text=_("用逗号或顿号分隔，最多 12 个。"))
-    min_trl = forms.TypedChoiceField(label=_("期望成熟度（不低于）"), coerce=int, required=False, empty_value=None)
+    min_trl = forms.TypedChoiceField(
+        label=_("期望成熟度（不低于）"), coerce=int, required=False, empty_value=None
+    )
 
     class Meta:
         model = Need
@@ -188,7 +210,7 @@ class NeedForm(forms.ModelForm):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["min_trl"].choices = [("", _("不限"))] + _trl_choices()
+        cast(forms.ChoiceField, self.fields["min_trl"]).choices = [("", _("不限")), *_trl_choices()]
         self.fields["deadline"].widget.attrs["min"] = timezone.localdate().isoformat()
 
 
@@ -209,4 +231,4 @@ class AccessRequestForm(forms.Form):
 
     def __init__(self, *args: Any, organisations: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["organisation"].queryset = organisations
+        cast(forms.ModelChoiceField, self.fields["organisation"]).queryset = organisations

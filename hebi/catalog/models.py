@@ -17,8 +17,6 @@ from django.utils.translation import gettext_lazy as _
 
 from hebi.core.models import TimeStampedModel
 
-MONEY = {"max_digits": 16, "decimal_places": 2}
-
 
 # -- reference data ---------------------------------------------------------------------------
 class TechField(models.Model):
@@ -77,7 +75,9 @@ class PatentValueIndicator(models.Model):
     name = models.CharField(_("指标名称"), max_length=60)
     name_en = models.CharField(_("英文名称"), max_length=100, blank=True)
     rule = models.CharField(
-        _("计算规则"), max_length=40, help_text=_("由哪一项登记事实计算 0–100 分，见 hebi/catalog/patents.py。")
+        _("计算规则"),
+        max_length=40,
+        help_text=_("由哪一项登记事实计算 0–100 分，见 hebi/catalog/patents.py。"),
     )
     weight = models.DecimalField(
         _("权重"), max_digits=5, decimal_places=3, validators=[MinValueValidator(0), MaxValueValidator(1)]
@@ -144,7 +144,11 @@ class StatusChange(models.Model):
     from_status = models.CharField(_("原状态"), max_length=30, blank=True)
     to_status = models.CharField(_("新状态"), max_length=30)
     actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name=_("操作人"), null=True, on_delete=models.SET_NULL, related_name="+"
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("操作人"),
+        null=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
     )
     at = models.DateTimeField(_("时间"), auto_now_add=True)
     reason = models.CharField(_("原因"), max_length=500, blank=True)
@@ -178,8 +182,16 @@ class Listing(TimeStampedModel):
     )
     published_at = models.DateTimeField(_("发布时间"), null=True, blank=True, db_index=True)
     created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name=_("登记人"), null=True, on_delete=models.SET_NULL, related_name="+"
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("登记人"),
+        null=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
     )
+    # Provenance of records loaded from elsewhere (e.g. the CSL paper set, demo needs).
+    source = models.CharField(_("数据来源"), max_length=300, blank=True)
+    source_licence = models.CharField(_("数据许可"), max_length=100, blank=True)
+    source_ref = models.CharField(_("来源编号"), max_length=60, blank=True, db_index=True)
     # Space-joined jieba tokens of the searchable text, kept by the services; indexed by the
     # database's own full-text engine (SQLite FTS5, PostgreSQL tsvector).
     search_text = models.TextField(editable=False, blank=True, default="")
@@ -231,7 +243,7 @@ class Patent(TimeStampedModel):
         "orgs.Organisation", verbose_name=_("权利人机构"), on_delete=models.PROTECT, related_name="patents"
     )
     application_number = models.CharField(
-        _("申请号"), max_length=20, unique=True, help_text=_("如 201910123456.7（含校验位）。")
+        _("申请号"), max_length=20, unique=True, help_text=_("如 201910123451.7（含校验位）。")
     )
     publication_number = models.CharField(_("公开（公告）号"), max_length=20, blank=True)
     title = models.CharField(_("专利名称"), max_length=300)
@@ -276,12 +288,18 @@ class PatentFeedback(TimeStampedModel):
         MEDIUM = "medium", _("可进一步了解")
         NONE = "none", _("暂无需求")
 
-    patent = models.ForeignKey(Patent, verbose_name=_("专利"), on_delete=models.CASCADE, related_name="feedback")
+    patent = models.ForeignKey(
+        Patent, verbose_name=_("专利"), on_delete=models.CASCADE, related_name="feedback"
+    )
     organisation = models.ForeignKey(
         "orgs.Organisation", verbose_name=_("反馈企业"), on_delete=models.CASCADE, related_name="+"
     )
     author = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name=_("反馈人"), null=True, on_delete=models.SET_NULL, related_name="+"
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("反馈人"),
+        null=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
     )
     interest = models.CharField(_("意向"), max_length=10, choices=Interest.choices)
     comment = models.TextField(_("意见"), max_length=2000, blank=True)
@@ -314,7 +332,10 @@ class Achievement(Listing):
     }
 
     owner = models.ForeignKey(
-        "orgs.Organisation", verbose_name=_("成果所属机构"), on_delete=models.PROTECT, related_name="achievements"
+        "orgs.Organisation",
+        verbose_name=_("成果所属机构"),
+        on_delete=models.PROTECT,
+        related_name="achievements",
     )
     summary = models.TextField(_("成果简介（通俗表述）"), max_length=5000)
     trl = models.PositiveSmallIntegerField(
@@ -324,7 +345,9 @@ class Achievement(Listing):
         settings.AUTH_USER_MODEL, verbose_name=_("团队成员"), blank=True, related_name="achievements"
     )
     team_note = models.CharField(_("团队说明"), max_length=500, blank=True)
-    patents = models.ManyToManyField(Patent, verbose_name=_("关联专利"), blank=True, related_name="achievements")
+    patents = models.ManyToManyField(
+        Patent, verbose_name=_("关联专利"), blank=True, related_name="achievements"
+    )
     transfer_modes = models.JSONField(_("转化方式"), default=list)
     # The same modes as " transfer equity " so that both databases can filter by one mode
     # (SQLite has no JSON containment lookup); kept by the services.
@@ -332,14 +355,15 @@ class Achievement(Listing):
     price_kind = models.CharField(
         _("报价方式"), max_length=20, choices=PriceKind.choices, default=PriceKind.NEGOTIABLE
     )
-    price_min = models.DecimalField(_("价格/下限（元）"), null=True, blank=True, **MONEY)
-    price_max = models.DecimalField(_("价格上限（元）"), null=True, blank=True, **MONEY)
+    price_min = models.DecimalField(
+        _("价格/下限（元）"), null=True, blank=True, max_digits=16, decimal_places=2
+    )
+    price_max = models.DecimalField(
+        _("价格上限（元）"), null=True, blank=True, max_digits=16, decimal_places=2
+    )
     incumbent = models.TextField(_("现有方案"), max_length=2000, blank=True)
     economics = models.TextField(_("经济性对比"), max_length=3000, blank=True)
     status = models.CharField(_("状态"), max_length=20, choices=Status.choices, default=Status.DRAFT)
-    source = models.CharField(_("数据来源"), max_length=300, blank=True)
-    source_licence = models.CharField(_("数据许可"), max_length=100, blank=True)
-    source_ref = models.CharField(_("来源编号"), max_length=60, blank=True, db_index=True)
 
     class Meta:
         verbose_name = _("科技成果")
@@ -400,7 +424,7 @@ class Need(Listing):
         "orgs.Organisation", verbose_name=_("需求企业"), on_delete=models.PROTECT, related_name="needs"
     )
     description = models.TextField(_("需求描述"), max_length=5000)
-    budget = models.DecimalField(_("资金投入（元）"), null=True, blank=True, **MONEY)
+    budget = models.DecimalField(_("资金投入（元）"), null=True, blank=True, max_digits=16, decimal_places=2)
     budget_negotiable = models.BooleanField(_("预算面议"), default=False)
     ip_ownership = models.CharField(
         _("产权归属"), max_length=20, choices=IPOwnership.choices, default=IPOwnership.NEGOTIABLE
@@ -442,7 +466,9 @@ class Need(Listing):
 class NeedIndicator(models.Model):
     """A core technical indicator of a need: name, target value, unit."""
 
-    need = models.ForeignKey(Need, verbose_name=_("需求"), on_delete=models.CASCADE, related_name="indicators")
+    need = models.ForeignKey(
+        Need, verbose_name=_("需求"), on_delete=models.CASCADE, related_name="indicators"
+    )
     name = models.CharField(_("指标名称"), max_length=100)
     target = models.CharField(_("目标值"), max_length=60)
     unit = models.CharField(_("单位"), max_length=30, blank=True)
@@ -463,7 +489,9 @@ class Attachment(models.Model):
     achievement = models.ForeignKey(
         Achievement, null=True, blank=True, on_delete=models.CASCADE, related_name="attachments"
     )
-    need = models.ForeignKey(Need, null=True, blank=True, on_delete=models.CASCADE, related_name="attachments")
+    need = models.ForeignKey(
+        Need, null=True, blank=True, on_delete=models.CASCADE, related_name="attachments"
+    )
     file = models.FileField(_("文件"), upload_to="attachments/%Y/%m/")
     name = models.CharField(_("文件名"), max_length=200)
     size = models.PositiveIntegerField(_("大小（字节）"))
@@ -503,19 +531,29 @@ class AccessGrant(models.Model):
     achievement = models.ForeignKey(
         Achievement, null=True, blank=True, on_delete=models.CASCADE, related_name="access_grants"
     )
-    need = models.ForeignKey(Need, null=True, blank=True, on_delete=models.CASCADE, related_name="access_grants")
+    need = models.ForeignKey(
+        Need, null=True, blank=True, on_delete=models.CASCADE, related_name="access_grants"
+    )
     organisation = models.ForeignKey(
         "orgs.Organisation", verbose_name=_("申请机构"), on_delete=models.CASCADE, related_name="+"
     )
     requested_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name=_("申请人"), null=True, on_delete=models.SET_NULL, related_name="+"
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("申请人"),
+        null=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
     )
     undertaking = models.TextField(_("保密承诺（签署文本）"))
     undertaking_accepted_at = models.DateTimeField(_("签署时间"))
     purpose = models.CharField(_("用途说明"), max_length=500, blank=True)
     status = models.CharField(_("状态"), max_length=20, choices=Status.choices, default=Status.REQUESTED)
     decided_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name=_("审批人"), null=True, blank=True, on_delete=models.SET_NULL,
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("审批人"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
         related_name="+",
     )
     decided_at = models.DateTimeField(_("审批时间"), null=True, blank=True)
@@ -552,7 +590,11 @@ class ImportJob(TimeStampedModel):
         "orgs.Organisation", verbose_name=_("导入机构"), on_delete=models.CASCADE, related_name="+"
     )
     uploaded_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name=_("上传人"), null=True, on_delete=models.SET_NULL, related_name="+"
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("上传人"),
+        null=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
     )
     file = models.FileField(_("文件"), upload_to="imports/%Y/%m/")
     file_name = models.CharField(_("文件名"), max_length=200)

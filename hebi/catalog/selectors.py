@@ -29,7 +29,11 @@ from hebi.catalog.search.text import SearchQuery, parse_query
 from hebi.core.permissions import is_platform_admin, roles_by_org
 
 HALL_STATES = {
-    Achievement: [Achievement.Status.PUBLISHED, Achievement.Status.NEGOTIATING, Achievement.Status.TRANSFERRED],
+    Achievement: [
+        Achievement.Status.PUBLISHED,
+        Achievement.Status.NEGOTIATING,
+        Achievement.Status.TRANSFERRED,
+    ],
     Need: [Need.Status.PUBLISHED, Need.Status.MATCHED, Need.Status.NEGOTIATING, Need.Status.SOLVED],
 }
 
@@ -50,13 +54,13 @@ DEADLINE_BANDS: list[tuple[str, Any, int | None]] = [
     ("later", gettext_lazy("1 年以上"), None),
     ("none", gettext_lazy("未设时限"), None),
 ]
-ACHIEVEMENT_SORTS = {
+ACHIEVEMENT_SORTS: dict[str, tuple[Any, list[Any]]] = {
     "newest": (gettext_lazy("最新发布"), ["-published_at", "-id"]),
     "trl": (gettext_lazy("成熟度从高到低"), ["-trl", "-published_at", "-id"]),
     "price_asc": (gettext_lazy("价格从低到高"), [F("price_min").asc(nulls_last=True), "-id"]),
     "price_desc": (gettext_lazy("价格从高到低"), [F("price_min").desc(nulls_last=True), "-id"]),
 }
-NEED_SORTS = {
+NEED_SORTS: dict[str, tuple[Any, list[Any]]] = {
     "newest": (gettext_lazy("最新发布"), ["-published_at", "-id"]),
     "deadline": (gettext_lazy("时限最近"), [F("deadline").asc(nulls_last=True), "-id"]),
     "budget": (gettext_lazy("资金投入从高到低"), [F("budget").desc(nulls_last=True), "-id"]),
@@ -100,7 +104,9 @@ def visible(model: type[Achievement] | type[Need], *, viewer: Any) -> QuerySet[A
 
 
 def achievement_get(*, viewer: Any, pk: int) -> Achievement:
-    found = visible(Achievement, viewer=viewer).select_related("owner", "owner__region", "field").filter(pk=pk)
+    found = (
+        visible(Achievement, viewer=viewer).select_related("owner", "owner__region", "field").filter(pk=pk)
+    )
     achievement = found.first()
     if achievement is None:
         raise Http404(_("没有找到该成果。"))
@@ -108,7 +114,11 @@ def achievement_get(*, viewer: Any, pk: int) -> Achievement:
 
 
 def need_get(*, viewer: Any, pk: int) -> Need:
-    found = visible(Need, viewer=viewer).select_related("owner", "owner__region", "field", "manager").filter(pk=pk)
+    found = (
+        visible(Need, viewer=viewer)
+        .select_related("owner", "owner__region", "field", "manager")
+        .filter(pk=pk)
+    )
     need = found.first()
     if need is None:
         raise Http404(_("没有找到该需求。"))
@@ -136,7 +146,9 @@ def can_see_protected(viewer: Any, subject: Achievement | Need) -> bool:
 def access_grants_for(*, viewer: Any, subject: Achievement | Need) -> QuerySet[AccessGrant]:
     """The owner sees every request; another organisation sees only its own."""
     key = "achievement" if isinstance(subject, Achievement) else "need"
-    qs = AccessGrant.objects.filter(**{key: subject}).select_related("organisation", "requested_by", "decided_by")
+    qs = AccessGrant.objects.filter(**{key: subject}).select_related(
+        "organisation", "requested_by", "decided_by"
+    )
     if not is_owner_member(viewer, subject):
         qs = qs.filter(organisation_id__in=_viewer_org_ids(viewer))
     return qs
@@ -170,13 +182,19 @@ def _deadline_filter(band: str, today: datetime.date) -> Q | None:
     return None
 
 
-def _apply_facets(model: type[Any], qs: QuerySet[Any], filters: HallFilters, *, skip: str = "") -> QuerySet[Any]:
+def _apply_facets(
+    model: type[Any], qs: QuerySet[Any], filters: HallFilters, *, skip: str = ""
+) -> QuerySet[Any]:
     if filters.field and skip != "field":
         qs = qs.filter(field_id=filters.field)
     if filters.trl_min:
-        qs = qs.filter(**({"trl__gte": filters.trl_min} if model is Achievement else {"min_trl__gte": filters.trl_min}))
+        qs = qs.filter(
+            **({"trl__gte": filters.trl_min} if model is Achievement else {"min_trl__gte": filters.trl_min})
+        )
     if filters.trl_max:
-        qs = qs.filter(**({"trl__lte": filters.trl_max} if model is Achievement else {"min_trl__lte": filters.trl_max}))
+        qs = qs.filter(
+            **({"trl__lte": filters.trl_max} if model is Achievement else {"min_trl__lte": filters.trl_max})
+        )
     if filters.mode and model is Achievement:
         qs = qs.filter(mode_tags__contains=f" {filters.mode} ")
     if filters.region:
@@ -191,7 +209,9 @@ def _apply_facets(model: type[Any], qs: QuerySet[Any], filters: HallFilters, *, 
         if model is Achievement:
             condition = _money_filter("price_min", filters.money, Q(price_kind=PriceKind.NEGOTIABLE))
         else:
-            condition = _money_filter("budget", filters.money, Q(budget_negotiable=True) | Q(budget__isnull=True))
+            condition = _money_filter(
+                "budget", filters.money, Q(budget_negotiable=True) | Q(budget__isnull=True)
+            )
         if condition is not None:
             qs = qs.filter(condition)
     if filters.deadline and model is Need:
@@ -210,7 +230,13 @@ def _order(model: type[Any], qs: QuerySet[Any], filters: HallFilters, searching:
     return qs.order_by(*sorts["newest"][1])
 
 
-def hall(model: type[Achievement] | type[Need], *, viewer: Any, filters: HallFilters, base: QuerySet[Any] | None = None) -> HallResult:
+def hall(
+    model: type[Achievement] | type[Need],
+    *,
+    viewer: Any,
+    filters: HallFilters,
+    base: QuerySet[Any] | None = None,
+) -> HallResult:
     """The hall's list: visibility, search, facets and sorting. Falls back to any-term matching
     when every term together finds nothing, and says so."""
     qs = base if base is not None else visible(model, viewer=viewer)
@@ -224,12 +250,17 @@ def hall(model: type[Achievement] | type[Need], *, viewer: Any, filters: HallFil
                 searched, broadened = candidate, True
         qs = searched
     counts = dict(
-        _apply_facets(model, qs, filters, skip="field").order_by().values_list("field_id").annotate(n=Count("id"))
+        _apply_facets(model, qs, filters, skip="field")
+        .order_by()
+        .values_list("field_id")
+        .annotate(n=Count("id"))
     )
     qs = _apply_facets(model, qs, filters)
     qs = _order(model, qs, filters, searching=query is not None)
     related = ["owner", "owner__region", "field"]
-    return HallResult(queryset=qs.select_related(*related), query=query, broadened=broadened, facet_counts=counts)
+    return HallResult(
+        queryset=qs.select_related(*related), query=query, broadened=broadened, facet_counts=counts
+    )
 
 
 def workspace_counts(*, viewer: Any, organisation_id: int) -> dict[str, dict[str, int]]:
@@ -259,7 +290,9 @@ def pending_access_requests(*, viewer: Any) -> QuerySet[AccessGrant]:
 def registry_overview(*, viewer: Any) -> dict[str, int]:
     """Counts for the home page, computed from the records the viewer may see."""
     return {
-        "achievements": visible(Achievement, viewer=viewer).filter(status__in=HALL_STATES[Achievement]).count(),
+        "achievements": visible(Achievement, viewer=viewer)
+        .filter(status__in=HALL_STATES[Achievement])
+        .count(),
         "needs": visible(Need, viewer=viewer).filter(status__in=HALL_STATES[Need]).count(),
         "mine_achievements": Achievement.objects.filter(owner_id__in=_viewer_org_ids(viewer)).count(),
         "mine_needs": Need.objects.filter(owner_id__in=_viewer_org_ids(viewer)).count(),

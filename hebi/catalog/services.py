@@ -34,6 +34,7 @@ from hebi.catalog.models import (
     TransferMode,
     Visibility,
 )
+from hebi.catalog.patent_services import patent_rescore
 from hebi.catalog.search.documents import achievement_document, need_document
 from hebi.core import audit
 from hebi.core.models import AuditLog
@@ -131,7 +132,9 @@ def _check_modes(modes: Sequence[str]) -> list[str]:
     valid = [m for m in TransferMode.values if m in set(modes or [])]
     unknown = set(modes or []) - set(TransferMode.values)
     if unknown:
-        raise ValidationError({"transfer_modes": _("未知的转化方式：%(m)s") % {"m": "、".join(sorted(unknown))}})
+        raise ValidationError(
+            {"transfer_modes": _("未知的转化方式：%(m)s") % {"m": "、".join(sorted(unknown))}}
+        )
     if not valid:
         raise ValidationError({"transfer_modes": _("请至少选择一种转化方式。")})
     return valid
@@ -162,12 +165,14 @@ def _refresh_achievement_index(achievement: Achievement) -> None:
     )
 
 
-def _set_team(achievement: Achievement, team: Iterable[Any] | None) -> list[str] | None:
+def _set_team(achievement: Achievement, team: Iterable[Any] | None) -> list[list[str]] | None:
     if team is None:
         return None
     people = list(team)
     member_ids = set(
-        Membership.objects.filter(organisation=achievement.owner, user__in=people).values_list("user_id", flat=True)
+        Membership.objects.filter(organisation=achievement.owner, user__in=people).values_list(
+            "user_id", flat=True
+        )
     )
     outsiders = [str(p) for p in people if p.pk not in member_ids]
     if outsiders:
@@ -175,7 +180,7 @@ def _set_team(achievement: Achievement, team: Iterable[Any] | None) -> list[str]
     before = sorted(str(u) for u in achievement.team.all())
     achievement.team.set(people)
     after = sorted(str(u) for u in people)
-    return [before, after] if before != after else None  # type: ignore[return-value]
+    return [before, after] if before != after else None
 
 
 def _set_patents(achievement: Achievement, patents: Iterable[Patent] | None) -> list[Any] | None:
@@ -185,10 +190,16 @@ def _set_patents(achievement: Achievement, patents: Iterable[Patent] | None) -> 
     foreign = [p.application_number for p in chosen if p.owner_id != achievement.owner_id]
     if foreign:
         raise ValidationError({"patents": _("只能关联本机构的专利：%(n)s") % {"n": "、".join(foreign)}})
-    before = sorted(achievement.patents.values_list("application_number", flat=True))
+    previous = list(achievement.patents.all())
     achievement.patents.set(chosen)
+    before = sorted(p.application_number for p in previous)
     after = sorted(p.application_number for p in chosen)
-    return [before, after] if before != after else None
+    if before == after:
+        return None
+    # A patent's technical value counts the maturity of the results it serves.
+    for patent in {p.pk: p for p in [*previous, *chosen]}.values():
+        patent_rescore(patent)
+    return [before, after]
 
 
 @transaction.atomic
@@ -211,7 +222,9 @@ def achievement_create(
     _set_team(achievement, team)
     _set_patents(achievement, patents)
     _refresh_achievement_index(achievement)
-    audit.record_create(actor=actor, instance=achievement, fields=["owner", *ACHIEVEMENT_FIELDS], organisation=owner)
+    audit.record_create(
+        actor=actor, instance=achievement, fields=["owner", *ACHIEVEMENT_FIELDS], organisation=owner
+    )
     return achievement
 
 
@@ -239,11 +252,18 @@ def achievement_update(
         fields=ACHIEVEMENT_FIELDS,
         organisation=achievement.owner,
     )
-    extra = {"team": _set_team(achievement, team), "patents": _set_patents(achievement, patents)}
+    extra: dict[str, Any] = {
+        "team": _set_team(achievement, team),
+        "patents": _set_patents(achievement, patents),
+    }
     extra = {k: v for k, v in extra.items() if v}
     if extra:
         audit.record(
-            actor=actor, action=AuditLog.Action.UPDATE, instance=achievement, changes=extra, organisation=achievement.owner
+            actor=actor,
+            action=AuditLog.Action.UPDATE,
+            instance=achievement,
+            changes=extra,
+            organisation=achievement.owner,
         )
         changes.update(extra)
     if changes:
@@ -261,7 +281,12 @@ def achievement_transition(*, actor: Any, achievement: Achievement, to: str, rea
     if to == Achievement.Status.WITHDRAWN and not reason.strip():
         raise ValidationError({"reason": _("撤回时请说明原因。")})
     workflow.transition(
-        actor=actor, instance=achievement, to=to, reason=reason, organisation=achievement.owner, extra_updates=extra
+        actor=actor,
+        instance=achievement,
+        to=to,
+        reason=reason,
+        organisation=achievement.owner,
+        extra_updates=extra,
     )
     return achievement
 
@@ -349,7 +374,9 @@ def need_update(
     if "deadline" in cleaned:
         _check_deadline(cleaned["deadline"], previous=need.deadline)
     rows = _clean_indicators(indicators)
-    changes = audit.model_update(actor=actor, instance=need, data=cleaned, fields=NEED_FIELDS, organisation=need.owner)
+    changes = audit.model_update(
+        actor=actor, instance=need, data=cleaned, fields=NEED_FIELDS, organisation=need.owner
+    )
     indicator_change = _set_indicators(need, rows)
     if indicator_change:
         audit.record(
@@ -393,7 +420,9 @@ def need_transition(*, actor: Any, need: Need, to: str, reason: str = "") -> Nee
                 extra["manager"] = manager
     if to == Need.Status.CLOSED and not reason.strip():
         raise ValidationError({"reason": _("关闭需求时请说明原因。")})
-    workflow.transition(actor=actor, instance=need, to=to, reason=reason, organisation=need.owner, extra_updates=extra)
+    workflow.transition(
+        actor=actor, instance=need, to=to, reason=reason, organisation=need.owner, extra_updates=extra
+    )
     if "manager" in extra:
         audit.record(
             actor=actor,
@@ -417,27 +446,28 @@ def sniff_content_type(head: bytes, name: str) -> str:
                     {"file": _("文件内容与扩展名不符（%(suffix)s）。") % {"suffix": suffix or _("无扩展名")}}
                 )
             return content_type
-    if suffix in (".txt", ".csv", ".md"):
-        try:
-            head.decode("utf-8")
-        except UnicodeDecodeError:
-            pass
-        else:
-            if b"\x00" not in head:
-                return "text/plain"
-    raise ValidationError(
-        {"file": _("不支持的文件类型。可上传 PDF、PNG、JPEG、Word/Excel/PowerPoint（docx/xlsx/pptx）或纯文本文件。")}
-    )
+    if suffix in (".txt", ".csv", ".md") and _is_text(head):
+        return "text/plain"
+    accepted = "PDF, PNG, JPEG, Word/Excel/PowerPoint (docx/xlsx/pptx) "
+    message = _("不支持的文件类型。可上传 %(types)s或纯文本文件。") % {"types": accepted}
+    raise ValidationError({"file": message})
 
 
-def _store_attachment(
-    *, actor: Any, uploaded: UploadedFile, confidential: bool, **owner: Any
-) -> Attachment:
+def _is_text(head: bytes) -> bool:
+    if b"\x00" in head:
+        return False
+    try:
+        head.decode("utf-8")
+    except UnicodeDecodeError as error:
+        # The first 2 KB may end inside a multi-byte character.
+        return error.start >= len(head) - 3
+    return True
+
+
+def _store_attachment(*, actor: Any, uploaded: UploadedFile, confidential: bool, **owner: Any) -> Attachment:
     limit = settings.HEBI_MAX_ATTACHMENT_BYTES
     if uploaded.size is None or uploaded.size > limit:
-        raise ValidationError(
-            {"file": _("文件过大：上限为 %(mb)d MB。") % {"mb": limit // (1024 * 1024)}}
-        )
+        raise ValidationError({"file": _("文件过大：上限为 %(mb)d MB。") % {"mb": limit // (1024 * 1024)}})
     if uploaded.size == 0:
         raise ValidationError({"file": _("文件是空的。")})
     uploaded.seek(0)
@@ -465,7 +495,9 @@ def attachment_add(
 ) -> Attachment:
     require_contribute(actor, subject.owner)
     key = "achievement" if isinstance(subject, Achievement) else "need"
-    attachment = _store_attachment(actor=actor, uploaded=uploaded, confidential=confidential, **{key: subject})
+    attachment = _store_attachment(
+        actor=actor, uploaded=uploaded, confidential=confidential, **{key: subject}
+    )
     audit.record(
         actor=actor,
         action=AuditLog.Action.UPDATE,
@@ -517,7 +549,8 @@ def access_request(
     ).first()
     if open_grant is not None:
         raise ValidationError(
-            _("本机构已提交过申请（%(status)s），无需重复申请。") % {"status": open_grant.get_status_display()}
+            _("本机构已提交过申请（%(status)s），无需重复申请。")
+            % {"status": open_grant.get_status_display()}
         )
     grant = AccessGrant.objects.create(
         organisation=organisation,
@@ -543,7 +576,7 @@ def access_decide(*, actor: Any, grant: AccessGrant, decision: str) -> AccessGra
     subject = grant.achievement or grant.need
     assert subject is not None
     require_contribute(actor, subject.owner)
-    allowed = {
+    allowed: dict[str, set[str]] = {
         AccessGrant.Status.REQUESTED: {AccessGrant.Status.GRANTED, AccessGrant.Status.REFUSED},
         AccessGrant.Status.GRANTED: {AccessGrant.Status.REVOKED},
     }

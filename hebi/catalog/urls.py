@@ -17,9 +17,13 @@ urlpatterns = [
     path("needs/<int:pk>/edit/", views.need_edit, name="need-edit"),
     re_path(r"^(?P<kind>achievement|need)/(?P<pk>[0-9]+)/status/$", views.transition, name="transition"),
     re_path(
-        r"^(?P<kind>achievement|need)/(?P<pk>[0-9]+)/attachments/$", views.attachment_upload, name="attachment-upload"
+        r"^(?P<kind>achievement|need)/(?P<pk>[0-9]+)/attachments/$",
+        views.attachment_upload,
+        name="attachment-upload",
     ),
-    re_path(r"^(?P<kind>achievement|need)/(?P<pk>[0-9]+)/access/$", views.access_request, name="access-request"),
+    re_path(
+        r"^(?P<kind>achievement|need)/(?P<pk>[0-9]+)/access/$", views.access_request, name="access-request"
+    ),
     path("attachments/<int:pk>/", views.attachment_download, name="attachment-download"),
     path("attachments/<int:pk>/delete/", views.attachment_delete, name="attachment-delete"),
     path("access/<int:pk>/decide/", views.access_decide, name="access-decide"),

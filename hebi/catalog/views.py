@@ -14,7 +14,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -31,7 +31,15 @@ from hebi.catalog.forms import (
     NeedForm,
     TransitionForm,
 )
-from hebi.catalog.models import AccessGrant, Achievement, Attachment, Need, ReadinessLevel, TechField, Visibility
+from hebi.catalog.models import (
+    AccessGrant,
+    Achievement,
+    Attachment,
+    Need,
+    ReadinessLevel,
+    TechField,
+    Visibility,
+)
 from hebi.catalog.search.text import highlight
 from hebi.catalog.workflow import allowed_targets, status_history, status_label
 from hebi.core.audit import history_for
@@ -113,12 +121,16 @@ def _hall(request: HttpRequest, kind: Kind) -> HttpResponse:
         {
             "record": record,
             "title": highlight(record.title, result.query),
-            "snippet": highlight(record.summary if kind is ACHIEVEMENT else record.description, result.query, max_length=160),
+            "snippet": highlight(
+                record.summary if kind is ACHIEVEMENT else record.description, result.query, max_length=160
+            ),
         }
         for record in page.object_list
     ]
     fields = [(f, result.facet_counts.get(f.code, 0)) for f in TechField.objects.all()]
-    contribute_orgs = [o for o in viewer_organisations(viewer=request.user) if can_contribute(request.user, o)]
+    contribute_orgs = [
+        o for o in viewer_organisations(viewer=request.user) if can_contribute(request.user, o)
+    ]
     return render(
         request,
         "catalog/hall.html",
@@ -145,7 +157,7 @@ def need_hall(request: HttpRequest) -> HttpResponse:
     return _hall(request, NEED)
 
 
-def _export(request: HttpRequest, kind: Kind) -> HttpResponse:
+def _export(request: HttpRequest, kind: Kind) -> HttpResponse | StreamingHttpResponse:
     form = HallFilterForm(request.GET or None, kind=kind.slug)
     base = None
     owner = request.GET.get("owner")
@@ -162,21 +174,35 @@ def _export(request: HttpRequest, kind: Kind) -> HttpResponse:
     return exports.response(table, fmt=fmt, filename=f"hebi-{kind.slug}s")
 
 
-def achievement_export(request: HttpRequest) -> HttpResponse:
+def achievement_export(request: HttpRequest) -> HttpResponse | StreamingHttpResponse:
     return _export(request, ACHIEVEMENT)
 
 
-def need_export(request: HttpRequest) -> HttpResponse:
+def need_export(request: HttpRequest) -> HttpResponse | StreamingHttpResponse:
     return _export(request, NEED)
 
 
 # -- detail ------------------------------------------------------------------------------------
+def _access_form(organisations: Any) -> AccessRequestForm | None:
+    if organisations is None:
+        return None
+    choices = list(organisations[:2])
+    if not choices:
+        return None
+    initial = {"organisation": choices[0]} if len(choices) == 1 else {}
+    return AccessRequestForm(organisations=organisations, initial=initial)
+
+
 def _detail(request: HttpRequest, kind: Kind, pk: int) -> HttpResponse:
     subject = kind.get(viewer=request.user, pk=pk)
     owner_member = selectors.is_owner_member(request.user, subject)
     protected = selectors.can_see_protected(request.user, subject)
     attachments = [a for a in subject.attachments.all() if protected or not a.confidential]
-    my_orgs = viewer_organisations(viewer=request.user).exclude(pk=subject.owner_id) if request.user.is_authenticated else None
+    my_orgs = (
+        viewer_organisations(viewer=request.user).exclude(pk=subject.owner_id)
+        if request.user.is_authenticated
+        else None
+    )
     context: dict[str, Any] = {
         "kind": kind,
         "subject": subject,
@@ -188,11 +214,15 @@ def _detail(request: HttpRequest, kind: Kind, pk: int) -> HttpResponse:
         "targets": [(t, status_label(subject, "status", t)) for t in allowed_targets(subject)],
         "status_history": status_history(subject)[:50] if owner_member else None,
         "history": history_for(subject)[:50] if owner_member else None,
-        "grants": selectors.access_grants_for(viewer=request.user, subject=subject) if request.user.is_authenticated else [],
-        "access_form": AccessRequestForm(organisations=my_orgs) if my_orgs is not None and my_orgs.exists() else None,
+        "grants": selectors.access_grants_for(viewer=request.user, subject=subject)
+        if request.user.is_authenticated
+        else [],
+        "access_form": _access_form(my_orgs),
         "undertaking": services.CONFIDENTIALITY_UNDERTAKING,
         "attachment_form": AttachmentForm(),
-        "trl": ReadinessLevel.objects.filter(level=getattr(subject, "trl", None) or getattr(subject, "min_trl", None) or 0).first(),
+        "trl": ReadinessLevel.objects.filter(
+            level=getattr(subject, "trl", None) or getattr(subject, "min_trl", None) or 0
+        ).first(),
     }
     if kind is NEED:
         context["indicators"] = subject.indicators.all()
@@ -238,7 +268,11 @@ def _save(request: HttpRequest, kind: Kind, *, subject: Any | None, owner: Organ
     form = kind.form(request.POST or None, instance=subject, **form_kwargs)
     formset = None
     if kind is NEED:
-        initial = [{"name": i.name, "target": i.target, "unit": i.unit} for i in subject.indicators.all()] if subject else []
+        initial = (
+            [{"name": i.name, "target": i.target, "unit": i.unit} for i in subject.indicators.all()]
+            if subject
+            else []
+        )
         formset = IndicatorFormSet(request.POST or None, initial=initial, prefix="ind")
     if request.method == "POST" and form.is_valid() and (formset is None or formset.is_valid()):
         data = {k: v for k, v in form.cleaned_data.items() if k not in ("team", "patent_numbers")}
@@ -304,7 +338,12 @@ def transition(request: HttpRequest, kind: str, pk: int) -> HttpResponse:
         messages.error(request, _("请求无效。"))
     else:
         try:
-            spec.move(actor=request.user, subject=subject, to=form.cleaned_data["to"], reason=form.cleaned_data["reason"])
+            spec.move(
+                actor=request.user,
+                subject=subject,
+                to=form.cleaned_data["to"],
+                reason=form.cleaned_data["reason"],
+            )
         except ValidationError as error:
             apply_validation_error(request, error)
         else:
@@ -323,7 +362,7 @@ def attachment_upload(request: HttpRequest, kind: str, pk: int) -> HttpResponse:
     if not form.is_valid():
         for errors in form.errors.values():
             for error in errors:
-                messages.error(request, error)
+                messages.error(request, str(error))
     else:
         try:
             services.attachment_add(
@@ -345,7 +384,10 @@ def _attachment(request: HttpRequest, pk: int) -> tuple[Attachment, Any]:
     subject = kind.get(viewer=request.user, pk=attachment.achievement_id or attachment.need_id)
     if attachment.confidential and not selectors.can_see_protected(request.user, subject):
         raise Http404(_("没有找到该附件。"))
-    if not selectors.can_see_protected(request.user, subject) and subject.visibility == Visibility.CONFIDENTIAL:
+    if (
+        not selectors.can_see_protected(request.user, subject)
+        and subject.visibility == Visibility.CONFIDENTIAL
+    ):
         raise Http404(_("没有找到该附件。"))
     return attachment, subject
 
@@ -353,7 +395,10 @@ def _attachment(request: HttpRequest, pk: int) -> tuple[Attachment, Any]:
 def attachment_download(request: HttpRequest, pk: int) -> FileResponse:
     attachment, _subject = _attachment(request, pk)
     response = FileResponse(
-        attachment.file.open("rb"), as_attachment=True, filename=attachment.name, content_type=attachment.content_type
+        attachment.file.open("rb"),
+        as_attachment=True,
+        filename=attachment.name,
+        content_type=attachment.content_type,
     )
     response["X-Content-Type-Options"] = "nosniff"
     return response
@@ -384,7 +429,7 @@ def access_request(request: HttpRequest, kind: str, pk: int) -> HttpResponse:
     if not form.is_valid():
         for errors in form.errors.values():
             for error in errors:
-                messages.error(request, error)
+                messages.error(request, str(error))
     else:
         try:
             services.access_request(
@@ -448,7 +493,10 @@ def workspace_org(request: HttpRequest, org_id: int) -> HttpResponse:
     result = selectors.hall(kind.model, viewer=request.user, filters=filters, base=base)
     page = Paginator(result.queryset, PAGE_SIZE).get_page(request.GET.get("page"))
     counts = selectors.workspace_counts(viewer=request.user, organisation_id=organisation.pk)
-    statuses = [(value, label, counts["achievements" if kind is ACHIEVEMENT else "needs"].get(value, 0)) for value, label in kind.model.Status.choices]
+    statuses = [
+        (value, label, counts["achievements" if kind is ACHIEVEMENT else "needs"].get(value, 0))
+        for value, label in kind.model.Status.choices
+    ]
     return render(
         request,
         "catalog/workspace.html",

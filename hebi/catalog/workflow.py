@@ -9,13 +9,13 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils.translation import gettext as _
 
+from hebi.catalog.models import StatusChange
 from hebi.core import audit
 from hebi.core.models import AuditLog
-from hebi.catalog.models import StatusChange
 
 
 def status_label(instance: models.Model, field: str, value: str) -> str:
-    choices = dict(instance._meta.get_field(field).choices or [])
+    choices = dict(getattr(instance._meta.get_field(field), "choices", None) or [])
     return str(choices.get(value, value))
 
 

@@ -56,6 +56,7 @@ class DemoDataError(Exception):
 class SeedReport:
     created: dict[str, int] = field(default_factory=dict)
     updated: dict[str, int] = field(default_factory=dict)
+    notes: list[str] = field(default_factory=list)  # things skipped, for the command's output
 
     def count(self, kind: str, created: bool, changed: bool = False) -> None:
         if created:
@@ -381,7 +382,13 @@ class DemoLoader:
             self.committee(self.data["committee"])
         for row in self.data.get("figures", []):
             self.figure(row)
-        return self.people(password)
+        accounts = self.people(password)
+        # The registry: research results (CSL papers) and enterprise needs; after the people,
+        # who appear in teams and as authors. Imported here: hebi.catalog.demo imports this module.
+        from hebi.catalog.demo import load_catalog_demo
+
+        load_catalog_demo(orgs=self.orgs, report=self.report)
+        return accounts
 
 
 def seed_demo(*, verify: bool = True) -> tuple[SeedReport, list[tuple[str, str, list[str]]]]:

@@ -32,7 +32,9 @@ def home(request: HttpRequest) -> HttpResponse:
     }
     from hebi.catalog import selectors as catalog
 
-    context["managed_needs"] = catalog.managed_needs(viewer=request.user)[:10] if Role.TECH_MANAGER in roles else None
+    context["managed_needs"] = (
+        catalog.managed_needs(viewer=request.user)[:10] if Role.TECH_MANAGER in roles else None
+    )
     context["access_requests"] = catalog.pending_access_requests(viewer=request.user)[:10]
     context["registry"] = catalog.registry_overview(viewer=request.user)
     if Role.PLATFORM_ADMIN in roles or request.user.is_superuser:
