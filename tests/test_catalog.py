@@ -388,3 +388,209 @@ def test_the_api_creates_a_need_for_members_and_refuses_others(api, charlie, bob
     need_id = created.json()["id"]
     moved = api(charlie).post(f"/api/v1/needs/{need_id}/transition/", {"to": "published"}, format="json")
     assert moved.json()["status"] == "published"
+
+
+# -- review findings, pinned ---------------------------------------------------------------------
+def test_protected_details_of_an_open_record_stay_with_the_owner(api, login, bob, charlie, university):
+    result = make_result(bob, university, visibility="public", confidential_details="烧结温度 1350℃")
+    assert api().get(f"/api/v1/achievements/{result.pk}/").json()["confidential_details"] is None
+    assert api(charlie).get(f"/api/v1/achievements/{result.pk}/").json()["confidential_details"] is None
+    assert (
+        api(bob).get(f"/api/v1/achievements/{result.pk}/").json()["confidential_details"] == "烧结温度 1350℃"
+    )
+    page = login(charlie).get(reverse("catalog:achievement-detail", args=[result.pk])).content.decode()
+    assert "烧结温度" not in page
+
+
+def test_a_confidential_attachment_of_a_public_record_is_hidden_and_an_open_one_is_served(
+    client, login, bob, charlie, university
+):
+    result = make_result(bob, university, visibility="public")
+    secret = services.attachment_add(
+        actor=bob,
+        subject=result,
+        uploaded=SimpleUploadedFile("配方.pdf", b"%PDF-1.4 secret"),
+        confidential=True,
+    )
+    brochure = services.attachment_add(
+        actor=bob, subject=result, uploaded=SimpleUploadedFile("简介.pdf", b"%PDF-1.4 open")
+    )
+    assert client.get(reverse("catalog:attachment-download", args=[secret.pk])).status_code == 404
+    assert login(charlie).get(reverse("catalog:attachment-download", args=[secret.pk])).status_code == 404
+    assert login(charlie).get(reverse("catalog:attachment-download", args=[brochure.pk])).status_code == 200
+    page = login(charlie).get(reverse("catalog:achievement-detail", args=[result.pk])).content.decode()
+    assert "简介.pdf" in page and "配方.pdf" not in page
+
+
+def test_absurd_ids_answer_404_or_are_ignored_never_500(api, client, bob, university):
+    make_result(bob, university)
+    huge = "9" * 25
+    assert api().get(f"/api/v1/achievements/?owner={huge}").status_code == 200
+    assert api().get(f"/api/v1/needs/?owner={huge}&trl_min={huge}").status_code == 200
+    assert api().get(f"/api/v1/achievements/{huge}/").status_code == 404
+    assert client.get(f"/results/{huge}/").status_code == 404
+    assert client.get(f"/orgs/{huge}/").status_code in (302, 404)
+
+
+def test_the_halls_list_published_records_only_even_to_their_owner(login, api, bob, university):
+    make_result(bob, university, title="已发布成果")
+    make_result(bob, university, title="草稿成果", publish=False)
+    text = login(bob).get(reverse("catalog:achievement-hall")).content.decode()
+    assert "已发布成果" in text and "草稿成果" not in text
+    titles = [r["title"] for r in api(bob).get("/api/v1/achievements/").json()["results"]]
+    assert titles == ["已发布成果"]
+
+
+def test_list_pages_use_a_bounded_number_of_queries(
+    api, login, bob, charlie, university, enterprise, django_assert_max_num_queries
+):
+    for i in range(12):
+        make_result(bob, university, title=f"成果{i}", visibility="confidential" if i % 2 else "public")
+        make_need(charlie, enterprise, title=f"需求{i}")
+    with django_assert_max_num_queries(12):
+        assert api(charlie).get("/api/v1/achievements/").status_code == 200
+    with django_assert_max_num_queries(12):
+        assert api(charlie).get("/api/v1/needs/").status_code == 200
+    client = login(charlie)
+    with django_assert_max_num_queries(20):
+        assert client.get(reverse("catalog:achievement-hall"), {"q": "成果"}).status_code == 200
+    with django_assert_max_num_queries(20):
+        assert (
+            client.get(reverse("catalog:workspace-org", args=[enterprise.pk]), {"tab": "need"}).status_code
+            == 200
+        )
+
+
+def test_an_expert_cannot_sign_the_undertaking_for_an_organisation(charlie, enterprise, university):
+    expert = UserFactory(username="sun")
+    MembershipFactory(user=expert, organisation=university, role=Role.EXPERT)
+    need = make_need(charlie, enterprise, visibility="confidential", confidential_details="x")
+    with pytest.raises(PermissionDenied):
+        services.access_request(actor=expert, subject=need, organisation=university, accepted=True)
+    assert not AccessGrant.objects.exists()
+
+
+def test_the_audit_trail_records_that_protected_details_changed_not_what_they_say(bob, university):
+    result = make_result(bob, university, visibility="confidential", confidential_details="配方：A 料 35%")
+    services.achievement_update(actor=bob, achievement=result, confidential_details="配方：B 料 40%")
+    rows = AuditLog.objects.filter(object_id=str(result.pk)).values_list("changes", flat=True)
+    text = " ".join(str(r) for r in rows)
+    assert "35%" not in text and "40%" not in text
+    assert "已隐去" in text
+
+
+def test_a_zip_renamed_docx_is_refused_and_a_real_docx_is_accepted(bob, university):
+    import zipfile
+
+    result = make_result(bob, university)
+
+    def zipped(names):
+        buffer = io.BytesIO()
+        with zipfile.ZipFile(buffer, "w") as archive:
+            for name in names:
+                archive.writestr(name, "x")
+        return buffer.getvalue()
+
+    fake = SimpleUploadedFile("说明.docx", zipped(["setup.exe"]))
+    with pytest.raises(ValidationError, match="不是有效的 Office 文档"):
+        services.attachment_add(actor=bob, subject=result, uploaded=fake)
+    real = SimpleUploadedFile("说明.docx", zipped(["[Content_Types].xml", "word/document.xml"]))
+    attachment = services.attachment_add(actor=bob, subject=result, uploaded=real)
+    assert attachment.content_type.endswith("wordprocessingml.document")
+
+
+def test_a_200_mb_upload_is_refused_before_its_body_is_read(login, bob, university):
+    result = make_result(bob, university)
+    response = login(bob).post(
+        reverse("catalog:attachment-upload", args=["achievement", result.pk]),
+        data=b"never read",
+        content_type="multipart/form-data; boundary=x",
+        CONTENT_LENGTH=str(200 * 1024 * 1024),
+    )
+    assert response.status_code == 413
+    assert "文件过大" in response.content.decode()
+    assert not Attachment.objects.exists()
+
+
+def test_exports_need_a_sign_in(client):
+    response = client.get(reverse("catalog:achievement-export"), {"format": "csv"})
+    assert response.status_code == 302 and "/accounts/login/" in response["Location"]
+
+
+def test_one_bad_filter_keeps_the_others(client, bob, university):
+    make_result(bob, university, title="玉米收获机", field=TechField.objects.get(code="agriculture"))
+    make_result(bob, university, title="车用电池")
+    text = client.get(
+        reverse("catalog:achievement-hall"), {"field": "agriculture", "trl_min": "x"}
+    ).content.decode()
+    assert "玉米收获机" in text and "车用电池" not in text
+
+
+def test_a_complex_need_prefers_an_intermediarys_manager_who_then_sees_its_details(
+    login, charlie, enterprise
+):
+    institute = OrganisationFactory(name="光机所", kind="institute")
+    zhao = UserFactory(username="zhao")
+    MembershipFactory(user=zhao, organisation=institute, role=Role.TECH_MANAGER)
+    broker = OrganisationFactory(name="技术转移中心", kind="intermediary")
+    he = UserFactory(username="he")
+    MembershipFactory(user=he, organisation=broker, role=Role.TECH_MANAGER)
+    need = make_need(
+        charlie, enterprise, is_complex=True, visibility="confidential", confidential_details="工况谱"
+    )
+    assert need.manager == he
+    assert "工况谱" in login(he).get(reverse("catalog:need-detail", args=[need.pk])).content.decode()
+    assert "工况谱" not in login(zhao).get(reverse("catalog:need-detail", args=[need.pk])).content.decode()
+
+
+def test_another_organisation_can_neither_move_nor_attach_nor_edit(
+    login, api, bob, charlie, university, enterprise
+):
+    result = make_result(bob, university)
+    need = make_need(charlie, enterprise)
+    client = login(bob)
+    assert (
+        client.post(
+            reverse("catalog:transition", args=["need", need.pk]), {"to": "closed", "reason": "x"}
+        ).status_code
+        == 403
+    )
+    upload = SimpleUploadedFile("a.pdf", b"%PDF-1.4")
+    assert (
+        client.post(
+            reverse("catalog:attachment-upload", args=["need", need.pk]), {"file": upload}
+        ).status_code
+        == 403
+    )
+    assert client.get(reverse("catalog:need-edit", args=[need.pk])).status_code == 403
+    assert api(bob).patch(f"/api/v1/needs/{need.pk}/", {"title": "改"}, format="json").status_code == 403
+    assert (
+        api(bob)
+        .post(f"/api/v1/needs/{need.pk}/transition/", {"to": "closed", "reason": "x"}, format="json")
+        .status_code
+        == 403
+    )
+    pdf = services.attachment_add(
+        actor=bob, subject=result, uploaded=SimpleUploadedFile("b.pdf", b"%PDF-1.4")
+    )
+    assert login(charlie).post(reverse("catalog:attachment-delete", args=[pdf.pk])).status_code == 403
+    need.refresh_from_db()
+    assert need.status == "published" and need.title != "改"
+    assert Attachment.objects.filter(pk=pdf.pk).exists()
+
+
+def test_unseen_records_answer_404_to_access_requests_and_exports(
+    login, bob, charlie, university, enterprise
+):
+    draft = make_need(charlie, enterprise, publish=False, visibility="confidential")
+    client = login(bob)
+    response = client.post(
+        reverse("catalog:access-request", args=["need", draft.pk]),
+        {"organisation": university.pk, "accepted": "on"},
+    )
+    assert response.status_code == 404
+    assert (
+        client.get(reverse("catalog:need-export"), {"owner": enterprise.pk, "format": "csv"}).status_code
+        == 404
+    )
+    assert not AccessGrant.objects.exists()

@@ -39,6 +39,6 @@ urlpatterns = [
     ),
     path("invitations/<str:token>/", views.invitation_accept, name="invitation-accept"),
     path("me/", views.profile, name="profile"),
-    path("people/<int:pk>/", views.person_detail, name="person-detail"),
+    path("people/<id:pk>/", views.person_detail, name="person-detail"),
     path("language/", views.set_language, name="set-language"),
 ]

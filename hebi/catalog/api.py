@@ -36,7 +36,8 @@ HALL_PARAMETERS = [
 
 
 def _int(value: str | None) -> int | None:
-    return int(value) if value and value.isdigit() else None
+    # Bounded, so that an absurd id is "no such filter", not a database overflow.
+    return int(value) if value and value.isdigit() and len(value) <= 9 else None
 
 
 def filters_from(params: Any) -> selectors.HallFilters:
@@ -59,8 +60,8 @@ def filters_from(params: Any) -> selectors.HallFilters:
 class ProtectedDetailsMixin(serializers.Serializer):
     def to_representation(self, instance: Any) -> dict[str, Any]:
         data: dict[str, Any] = super().to_representation(instance)
-        request = self.context.get("request")
-        if request is None or not selectors.can_see_protected(request.user, instance):
+        access = self.context.get("protected_access")
+        if access is None or not access.allows(instance):
             data["confidential_details"] = None
         return data
 
@@ -184,14 +185,27 @@ class _RegistryViewSet(
     def get_queryset(self):  # type: ignore[no-untyped-def]
         if self.action == "list":
             result = selectors.hall(
-                self.model, viewer=self.request.user, filters=filters_from(self.request.query_params)
+                self.model,
+                viewer=self.request.user,
+                filters=filters_from(self.request.query_params),
+                with_counts=False,
             )
-            return result.queryset
-        return selectors.visible(self.model, viewer=self.request.user).select_related("owner", "field")
+            return self.prefetch(result.queryset)
+        return self.prefetch(
+            selectors.visible(self.model, viewer=self.request.user).select_related("owner", "field")
+        )
+
+    def prefetch(self, qs: Any) -> Any:
+        return qs
+
+    def get_serializer_context(self) -> dict[str, Any]:
+        context = super().get_serializer_context()
+        context["protected_access"] = selectors.protected_access(self.request.user)
+        return context
 
     def get_object(self) -> Any:
         pk = self.kwargs.get("pk", "")
-        if not str(pk).isdigit():
+        if not str(pk).isdigit() or len(str(pk)) > 18:
             raise Http404
         getter = selectors.achievement_get if self.model is Achievement else selectors.need_get
         return getter(viewer=self.request.user, pk=int(pk))
@@ -232,6 +246,9 @@ class AchievementViewSet(_RegistryViewSet):
     model = Achievement
     serializer_class = AchievementSerializer
 
+    def prefetch(self, qs: Any) -> Any:
+        return qs.prefetch_related("patents")
+
     def perform_create(self, serializer: serializers.BaseSerializer) -> None:
         data = dict(serializer.validated_data)
         owner = data.pop("owner")
@@ -255,8 +272,8 @@ class NeedViewSet(_RegistryViewSet):
     model = Need
     serializer_class = NeedSerializer
 
-    def get_queryset(self):  # type: ignore[no-untyped-def]
-        return super().get_queryset().prefetch_related("indicators")
+    def prefetch(self, qs: Any) -> Any:
+        return qs.prefetch_related("indicators")
 
     def perform_create(self, serializer: serializers.BaseSerializer) -> None:
         data = dict(serializer.validated_data)

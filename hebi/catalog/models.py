@@ -567,7 +567,18 @@ class AccessGrant(models.Model):
                 condition=models.Q(achievement__isnull=False, need__isnull=True)
                 | models.Q(achievement__isnull=True, need__isnull=False),
                 name="access_grant_has_one_subject",
-            )
+            ),
+            # One open request or grant per organisation and record, even under concurrent posts.
+            models.UniqueConstraint(
+                fields=["achievement", "organisation"],
+                condition=models.Q(status__in=["requested", "granted"], achievement__isnull=False),
+                name="access_grant_one_open_per_org_achievement",
+            ),
+            models.UniqueConstraint(
+                fields=["need", "organisation"],
+                condition=models.Q(status__in=["requested", "granted"], need__isnull=False),
+                name="access_grant_one_open_per_org_need",
+            ),
         ]
 
     def __str__(self) -> str:

@@ -4,13 +4,11 @@ from __future__ import annotations
 
 from typing import Any, cast
 
-from django.conf import settings
-from django.core.exceptions import ValidationError
 from django.db.models import Q, QuerySet
 from django.http import Http404
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_field, extend_schema_view
-from rest_framework import exceptions, mixins, parsers, serializers, status, viewsets
+from rest_framework import mixins, parsers, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -20,8 +18,6 @@ from hebi.catalog.models import ImportJob, Patent
 from hebi.core.api import UserLanguageMixin
 from hebi.core.permissions import is_platform_admin, roles_by_org
 from hebi.orgs.models import Organisation
-
-MULTIPART_OVERHEAD = 64 * 1024
 
 
 class PatentSerializer(serializers.ModelSerializer):
@@ -210,11 +206,6 @@ class ImportCommitSerializer(serializers.Serializer):
     valid_only = serializers.BooleanField(default=False, help_text="true：跳过有错误的行，只导入有效行")
 
 
-class PayloadTooLarge(exceptions.APIException):
-    status_code = status.HTTP_413_REQUEST_ENTITY_TOO_LARGE
-    default_code = "too_large"
-
-
 class ImportJobViewSet(
     UserLanguageMixin, mixins.RetrieveModelMixin, mixins.ListModelMixin, viewsets.GenericViewSet
 ):
@@ -223,21 +214,6 @@ class ImportJobViewSet(
     serializer_class = ImportJobSerializer
     parser_classes = [parsers.JSONParser, parsers.MultiPartParser, parsers.FormParser]
     filterset_fields = ["organisation", "status"]
-
-    def initial(self, request: Request, *args: Any, **kwargs: Any) -> None:
-        # Refuse an oversized upload before anything (session authentication's CSRF check
-        # included) reads the body.
-        if request.method == "POST" and self.action == "create":
-            try:
-                declared = int(request.META.get("CONTENT_LENGTH") or 0)
-            except ValueError:
-                declared = 0
-            if declared > settings.HEBI_MAX_IMPORT_BYTES + MULTIPART_OVERHEAD:
-                try:
-                    imports.check_size(declared - MULTIPART_OVERHEAD)
-                except ValidationError as error:
-                    raise PayloadTooLarge(detail={"file": error.messages}) from None
-        super().initial(request, *args, **kwargs)
 
     def get_queryset(self) -> QuerySet[ImportJob]:
         qs = ImportJob.objects.select_related("organisation").order_by("-created_at")

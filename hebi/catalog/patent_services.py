@@ -58,14 +58,6 @@ def require_edit_patents(user: Any, organisation: Organisation) -> None:
         )
 
 
-def can_give_feedback(user: Any, organisation: Organisation | None) -> bool:
-    return (
-        organisation is not None
-        and organisation.kind == Organisation.Kind.ENTERPRISE
-        and is_member(user, organisation)
-    )
-
-
 # -- cleaning shared with the importer -----------------------------------------------------------
 _CONTROL = dict.fromkeys(c for c in range(32) if c not in (9, 10, 13))
 

@@ -97,50 +97,77 @@ def _viewer_org_ids(viewer: Any) -> list[int]:
 
 
 def visible(model: type[Achievement] | type[Need], *, viewer: Any) -> QuerySet[Any]:
+    """Records the viewer may open: what the halls list, plus its own organisations' records in
+    every state (drafts included)."""
     in_hall = Q(status__in=HALL_STATES[model])
     if not getattr(viewer, "is_authenticated", False):
         return model.objects.filter(in_hall, visibility=Visibility.PUBLIC)
     return model.objects.filter(in_hall | Q(owner_id__in=_viewer_org_ids(viewer)))
 
 
+def listed(model: type[Achievement] | type[Need], *, viewer: Any) -> QuerySet[Any]:
+    """What the halls and the API lists show: published records only; an organisation reaches
+    its drafts through its workspace."""
+    qs = model.objects.filter(status__in=HALL_STATES[model])
+    if not getattr(viewer, "is_authenticated", False):
+        qs = qs.filter(visibility=Visibility.PUBLIC)
+    return qs
+
+
+def _get(model: type[Any], viewer: Any, pk: int, message: str) -> Any:
+    related = ["owner", "owner__region", "field"] + (["manager"] if model is Need else [])
+    found = visible(model, viewer=viewer).select_related(*related).filter(pk=pk).first()
+    if found is None:
+        raise Http404(message)
+    return found
+
+
 def achievement_get(*, viewer: Any, pk: int) -> Achievement:
-    found = (
-        visible(Achievement, viewer=viewer).select_related("owner", "owner__region", "field").filter(pk=pk)
-    )
-    achievement = found.first()
-    if achievement is None:
-        raise Http404(_("没有找到该成果。"))
-    return achievement
+    return _get(Achievement, viewer, pk, _("没有找到该成果。"))
 
 
 def need_get(*, viewer: Any, pk: int) -> Need:
-    found = (
-        visible(Need, viewer=viewer)
-        .select_related("owner", "owner__region", "field", "manager")
-        .filter(pk=pk)
-    )
-    need = found.first()
-    if need is None:
-        raise Http404(_("没有找到该需求。"))
-    return need
+    return _get(Need, viewer, pk, _("没有找到该需求。"))
 
 
 def is_owner_member(viewer: Any, subject: Achievement | Need) -> bool:
     return subject.owner_id in roles_by_org(viewer) or is_platform_admin(viewer)
 
 
-def can_see_protected(viewer: Any, subject: Achievement | Need) -> bool:
-    """The owner organisation always; others only for non-confidential records or with a grant."""
-    if subject.visibility != Visibility.CONFIDENTIAL:
-        return getattr(viewer, "is_authenticated", False) or subject.visibility == Visibility.PUBLIC
+@dataclass(frozen=True)
+class ProtectedAccess:
+    """Whose protected details (confidential text, confidential attachments) a viewer may read:
+    its own organisations', those it was granted after signing the undertaking, and the needs
+    routed to it as technology manager. Built once per request; answers without queries."""
+
+    user_id: int | None
+    org_ids: frozenset[int]
+    granted: frozenset[tuple[str, int]]
+
+    def allows(self, subject: Achievement | Need) -> bool:
+        if self.user_id is None:
+            return False
+        if subject.owner_id in self.org_ids:
+            return True
+        if isinstance(subject, Need) and subject.manager_id == self.user_id:
+            return True
+        key = "achievement" if isinstance(subject, Achievement) else "need"
+        return (key, subject.pk) in self.granted
+
+
+def protected_access(viewer: Any) -> ProtectedAccess:
     if not getattr(viewer, "is_authenticated", False):
-        return False
-    if subject.owner_id in roles_by_org(viewer):
-        return True
-    key = "achievement" if isinstance(subject, Achievement) else "need"
-    return AccessGrant.objects.filter(
-        status=AccessGrant.Status.GRANTED, organisation_id__in=_viewer_org_ids(viewer), **{key: subject}
-    ).exists()
+        return ProtectedAccess(user_id=None, org_ids=frozenset(), granted=frozenset())
+    org_ids = frozenset(_viewer_org_ids(viewer))
+    rows = AccessGrant.objects.filter(status=AccessGrant.Status.GRANTED, organisation_id__in=org_ids)
+    granted = frozenset(
+        ("achievement", a) if a else ("need", n) for a, n in rows.values_list("achievement_id", "need_id")
+    )
+    return ProtectedAccess(user_id=viewer.pk, org_ids=org_ids, granted=granted)
+
+
+def can_see_protected(viewer: Any, subject: Achievement | Need) -> bool:
+    return protected_access(viewer).allows(subject)
 
 
 def access_grants_for(*, viewer: Any, subject: Achievement | Need) -> QuerySet[AccessGrant]:
@@ -236,10 +263,11 @@ def hall(
     viewer: Any,
     filters: HallFilters,
     base: QuerySet[Any] | None = None,
+    with_counts: bool = True,
 ) -> HallResult:
     """The hall's list: visibility, search, facets and sorting. Falls back to any-term matching
     when every term together finds nothing, and says so."""
-    qs = base if base is not None else visible(model, viewer=viewer)
+    qs = base if base is not None else listed(model, viewer=viewer)
     query = parse_query(filters.q, current_lexicon()) if filters.q else None
     broadened = False
     if query is not None:
@@ -249,12 +277,10 @@ def hall(
             if candidate.exists():
                 searched, broadened = candidate, True
         qs = searched
-    counts = dict(
-        _apply_facets(model, qs, filters, skip="field")
-        .order_by()
-        .values_list("field_id")
-        .annotate(n=Count("id"))
-    )
+    counts: dict[str, int] = {}
+    if with_counts:
+        by_field = _apply_facets(model, qs, filters, skip="field").order_by().values_list("field_id")
+        counts = dict(by_field.annotate(n=Count("id")))
     qs = _apply_facets(model, qs, filters)
     qs = _order(model, qs, filters, searching=query is not None)
     related = ["owner", "owner__region", "field"]

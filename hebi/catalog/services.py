@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime
 import uuid
+import zipfile
 from collections.abc import Iterable, Sequence
 from decimal import Decimal
 from pathlib import PurePath
@@ -17,7 +18,7 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.uploadedfile import UploadedFile
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import Count, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -38,7 +39,7 @@ from hebi.catalog.patent_services import patent_rescore
 from hebi.catalog.search.documents import achievement_document, need_document
 from hebi.core import audit
 from hebi.core.models import AuditLog
-from hebi.core.permissions import require_contribute, roles_by_org
+from hebi.core.permissions import can_contribute, require_contribute, roles_by_org
 from hebi.core.roles import Role
 from hebi.orgs.models import Membership, Organisation
 
@@ -89,6 +90,15 @@ _SIGNATURES: list[tuple[bytes, str, tuple[str, ...]]] = [
     (b"\xff\xd8\xff", "image/jpeg", (".jpg", ".jpeg")),
     (b"PK\x03\x04", "application/zip", (".docx", ".xlsx", ".pptx")),
 ]
+# An Office file is a zip with these parts; any other zip (an .exe inside, say) is refused.
+_OOXML_PARTS = {
+    ".docx": ("word/document.xml", "application/vnd.openxmlformats-officedocument.wordprocessingml.document"),
+    ".xlsx": ("xl/workbook.xml", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
+    ".pptx": (
+        "ppt/presentation.xml",
+        "application/vnd.openxmlformats-officedocument.presentationml.presentation",
+    ),
+}
 
 
 # -- shared checks ----------------------------------------------------------------------------
@@ -393,14 +403,19 @@ def need_update(
 
 
 def pick_technology_manager() -> Any | None:
-    """The technology manager with the fewest open needs in hand (ties: longest on the platform)."""
+    """The technology manager with the fewest open needs in hand, preferring those of
+    intermediaries (technology-transfer services); ties go to the longest on the platform."""
     open_states = [Need.Status.PUBLISHED, Need.Status.MATCHED, Need.Status.NEGOTIATING]
-    return (
-        User.objects.filter(is_active=True, memberships__role=Role.TECH_MANAGER)
-        .annotate(load=Count("managed_needs", filter=Q(managed_needs__status__in=open_states), distinct=True))
-        .order_by("load", "date_joined", "pk")
-        .first()
-    )
+    managers = User.objects.filter(
+        is_active=True,
+        memberships__role=Role.TECH_MANAGER,
+        memberships__organisation__is_active=True,
+    ).annotate(load=Count("managed_needs", filter=Q(managed_needs__status__in=open_states), distinct=True))
+    for pool in (managers.filter(memberships__organisation__kind=Organisation.Kind.INTERMEDIARY), managers):
+        chosen = pool.order_by("load", "date_joined", "pk").first()
+        if chosen is not None:
+            return chosen
+    return None
 
 
 @transaction.atomic
@@ -464,6 +479,20 @@ def _is_text(head: bytes) -> bool:
     return True
 
 
+def _office_type(uploaded: UploadedFile, name: str) -> str:
+    part, content_type = _OOXML_PARTS[PurePath(name).suffix.lower()]
+    try:
+        with zipfile.ZipFile(uploaded) as archive:
+            names = set(archive.namelist())
+    except zipfile.BadZipFile as error:
+        raise ValidationError({"file": _("文件已损坏，无法读取。")}) from error
+    finally:
+        uploaded.seek(0)
+    if "[Content_Types].xml" not in names or part not in names:
+        raise ValidationError({"file": _("文件内容不是有效的 Office 文档（%(name)s）。") % {"name": name}})
+    return content_type
+
+
 def _store_attachment(*, actor: Any, uploaded: UploadedFile, confidential: bool, **owner: Any) -> Attachment:
     limit = settings.HEBI_MAX_ATTACHMENT_BYTES
     if uploaded.size is None or uploaded.size > limit:
@@ -475,6 +504,8 @@ def _store_attachment(*, actor: Any, uploaded: UploadedFile, confidential: bool,
     uploaded.seek(0)
     name = PurePath(uploaded.name or "file").name[:200]
     content_type = sniff_content_type(head, name)
+    if content_type == "application/zip":
+        content_type = _office_type(uploaded, name)
     attachment = Attachment(
         name=name,
         size=uploaded.size,
@@ -534,8 +565,9 @@ def _subject_kwargs(subject: Achievement | Need) -> dict[str, Any]:
 def access_request(
     *, actor: Any, subject: Achievement | Need, organisation: Organisation, accepted: bool, purpose: str = ""
 ) -> AccessGrant:
-    if organisation.pk not in roles_by_org(actor):
-        raise PermissionDenied(_("只能以本人所在机构的名义申请。"))
+    if not can_contribute(actor, organisation) or organisation.pk not in roles_by_org(actor):
+        # Signing for an organisation binds it: only its own contributors may do so.
+        raise PermissionDenied(_("只能由本机构的管理员、工作人员、科研人员或技术经理人代表本机构申请。"))
     if subject.visibility != Visibility.CONFIDENTIAL:
         raise ValidationError(_("该记录不是保密记录，无需申请。"))
     if organisation.pk == subject.owner_id:
@@ -552,14 +584,19 @@ def access_request(
             _("本机构已提交过申请（%(status)s），无需重复申请。")
             % {"status": open_grant.get_status_display()}
         )
-    grant = AccessGrant.objects.create(
-        organisation=organisation,
-        requested_by=actor,
-        undertaking=str(CONFIDENTIALITY_UNDERTAKING),
-        undertaking_accepted_at=timezone.now(),
-        purpose=purpose.strip()[:500],
-        **_subject_kwargs(subject),
-    )
+    try:
+        with transaction.atomic():
+            grant = AccessGrant.objects.create(
+                organisation=organisation,
+                requested_by=actor,
+                undertaking=str(CONFIDENTIALITY_UNDERTAKING),
+                undertaking_accepted_at=timezone.now(),
+                purpose=purpose.strip()[:500],
+                **_subject_kwargs(subject),
+            )
+    except IntegrityError as error:
+        # A concurrent request from the same organisation got there first.
+        raise ValidationError(_("本机构已提交过申请，无需重复申请。")) from error
     audit.record_create(
         actor=actor,
         instance=grant,

@@ -38,7 +38,6 @@ from hebi.catalog.models import (
     Need,
     ReadinessLevel,
     TechField,
-    Visibility,
 )
 from hebi.catalog.search.text import highlight
 from hebi.catalog.workflow import allowed_targets, status_history, status_label
@@ -89,6 +88,11 @@ NEED = Kind(
 KINDS = {"achievement": ACHIEVEMENT, "need": NEED}
 
 
+def _as_id(value: Any) -> int | None:
+    text = str(value or "")
+    return int(text) if text.isdigit() and len(text) <= 18 else None
+
+
 def _querystring(request: HttpRequest, drop: tuple[str, ...] = ("page",)) -> str:
     query = request.GET.copy()
     for key in drop:
@@ -97,7 +101,9 @@ def _querystring(request: HttpRequest, drop: tuple[str, ...] = ("page",)) -> str
 
 
 def _filters(form: HallFilterForm) -> selectors.HallFilters:
-    data = form.cleaned_data if form.is_valid() else {}
+    # An invalid field is dropped (and shown on the form); the valid ones still apply.
+    form.is_valid()
+    data = getattr(form, "cleaned_data", {})
     return selectors.HallFilters(
         q=(data.get("q") or "").strip(),
         field=data["field"].code if data.get("field") else "",
@@ -174,10 +180,12 @@ def _export(request: HttpRequest, kind: Kind) -> HttpResponse | StreamingHttpRes
     return exports.response(table, fmt=fmt, filename=f"hebi-{kind.slug}s")
 
 
+@login_required
 def achievement_export(request: HttpRequest) -> HttpResponse | StreamingHttpResponse:
     return _export(request, ACHIEVEMENT)
 
 
+@login_required
 def need_export(request: HttpRequest) -> HttpResponse | StreamingHttpResponse:
     return _export(request, NEED)
 
@@ -197,7 +205,8 @@ def _detail(request: HttpRequest, kind: Kind, pk: int) -> HttpResponse:
     subject = kind.get(viewer=request.user, pk=pk)
     owner_member = selectors.is_owner_member(request.user, subject)
     protected = selectors.can_see_protected(request.user, subject)
-    attachments = [a for a in subject.attachments.all() if protected or not a.confidential]
+    all_attachments = list(subject.attachments.all())
+    attachments = [a for a in all_attachments if protected or not a.confidential]
     my_orgs = (
         viewer_organisations(viewer=request.user).exclude(pk=subject.owner_id)
         if request.user.is_authenticated
@@ -210,7 +219,7 @@ def _detail(request: HttpRequest, kind: Kind, pk: int) -> HttpResponse:
         "owner_member": owner_member,
         "protected": protected,
         "attachments": attachments,
-        "hidden_attachments": len(subject.attachments.all()) - len(attachments),
+        "hidden_attachments": len(all_attachments) - len(attachments),
         "targets": [(t, status_label(subject, "status", t)) for t in allowed_targets(subject)],
         "status_history": status_history(subject)[:50] if owner_member else None,
         "history": history_for(subject)[:50] if owner_member else None,
@@ -250,7 +259,7 @@ def _owner_for_new(request: HttpRequest) -> Organisation:
             if str(org.pk) == wanted:
                 return org
         # Another organisation's id: not the viewer's to write for.
-        get_object_or_404(Organisation, pk=wanted if str(wanted).isdigit() else 0)
+        get_object_or_404(Organisation, pk=_as_id(wanted) or 0)
         raise PermissionDenied(_("只有本机构成员或平台管理员可以执行此操作。"))
     if len(orgs) == 1:
         return orgs[0]
@@ -384,11 +393,6 @@ def _attachment(request: HttpRequest, pk: int) -> tuple[Attachment, Any]:
     subject = kind.get(viewer=request.user, pk=attachment.achievement_id or attachment.need_id)
     if attachment.confidential and not selectors.can_see_protected(request.user, subject):
         raise Http404(_("没有找到该附件。"))
-    if (
-        not selectors.can_see_protected(request.user, subject)
-        and subject.visibility == Visibility.CONFIDENTIAL
-    ):
-        raise Http404(_("没有找到该附件。"))
     return attachment, subject
 
 
@@ -466,9 +470,7 @@ def access_decide(request: HttpRequest, pk: int) -> HttpResponse:
 
 # -- workspace ---------------------------------------------------------------------------------
 def _workspace_org(request: HttpRequest, org_id: Any) -> Organisation:
-    if not str(org_id).isdigit():
-        raise Http404(_("没有找到该页面。"))
-    organisation = get_object_or_404(Organisation, pk=org_id, is_active=True)
+    organisation = get_object_or_404(Organisation, pk=_as_id(org_id) or 0, is_active=True)
     if organisation.pk not in roles_by_org(request.user) and not is_platform_admin(request.user):
         raise Http404(_("没有找到该页面。"))
     return organisation

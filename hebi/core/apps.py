@@ -6,3 +6,8 @@ class CoreConfig(AppConfig):
     name = "hebi.core"
     label = "core"
     verbose_name = _("核心")
+
+    def ready(self) -> None:
+        from hebi.core import converters
+
+        converters.register()

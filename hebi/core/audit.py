@@ -36,6 +36,21 @@ def diff(before: Mapping[str, Any], after: Mapping[str, Any]) -> dict[str, list[
     return {k: [before.get(k), after.get(k)] for k in after if before.get(k) != after.get(k)}
 
 
+# Fields whose content must not be copied into the audit trail: the trail says that they
+# changed, not what they say (it outlives the owner's edits and is read by platform admins).
+REDACTED_FIELDS = frozenset({"confidential_details"})
+REDACTED = "（保密内容，已隐去）"
+
+
+def _redact(changes: Mapping[str, Any]) -> dict[str, Any]:
+    return {
+        name: [REDACTED if item else item for item in value]
+        if name in REDACTED_FIELDS and isinstance(value, list)
+        else value
+        for name, value in changes.items()
+    }
+
+
 def record(
     *,
     actor: Any,
@@ -54,7 +69,7 @@ def record(
         object_id=str(instance.pk),
         object_label=str(instance)[:300],
         organisation=organisation,
-        changes=dict(changes or {}),
+        changes=_redact(changes or {}),
         note=note[:500],
     )
 

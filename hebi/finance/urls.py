@@ -6,5 +6,5 @@ app_name = "finance"
 
 urlpatterns = [
     path("", views.fund_list, name="list"),
-    path("<int:pk>/", views.fund_detail, name="detail"),
+    path("<id:pk>/", views.fund_detail, name="detail"),
 ]

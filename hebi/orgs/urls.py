@@ -7,11 +7,11 @@ app_name = "orgs"
 urlpatterns = [
     path("", views.directory, name="directory"),
     path("new/", views.create, name="create"),
-    path("<int:pk>/", views.detail, name="detail"),
-    path("<int:pk>/edit/", views.edit, name="edit"),
-    path("<int:pk>/members/", views.members, name="members"),
-    path("<int:pk>/members/<int:membership_id>/remove/", views.membership_remove, name="membership-remove"),
+    path("<id:pk>/", views.detail, name="detail"),
+    path("<id:pk>/edit/", views.edit, name="edit"),
+    path("<id:pk>/members/", views.members, name="members"),
+    path("<id:pk>/members/<id:membership_id>/remove/", views.membership_remove, name="membership-remove"),
     path(
-        "<int:pk>/invitations/<int:invitation_id>/revoke/", views.invitation_revoke, name="invitation-revoke"
+        "<id:pk>/invitations/<id:invitation_id>/revoke/", views.invitation_revoke, name="invitation-revoke"
     ),
 ]

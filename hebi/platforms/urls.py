@@ -6,5 +6,5 @@ app_name = "platforms"
 
 urlpatterns = [
     path("", views.platform_list, name="list"),
-    path("<int:pk>/", views.platform_detail, name="detail"),
+    path("<id:pk>/", views.platform_detail, name="detail"),
 ]
