@@ -32,15 +32,21 @@ migrate: install
 seed: migrate
 	$(BIN)/hebi seed_demo
 
+# The demo runs as in production (no debug pages): a secret generated once into var/, static
+# files collected and served by WhiteNoise. Cookies stay usable over plain http on localhost.
+DEMO_ENV = HEBI_DEBUG=0 HEBI_SECURE_COOKIES=0 HEBI_SECRET_KEY="$$(cat var/secret_key)"
+
 demo: seed
+	@test -s var/secret_key || $(BIN)/python -c "import secrets; print(secrets.token_urlsafe(50))" > var/secret_key
+	$(DEMO_ENV) $(BIN)/python manage.py collectstatic --noinput -v0
 	@echo ""
 	@echo "Hebi 合璧 is starting on http://$(HOST):$(PORT)/  (Ctrl-C to stop)"
 	@# The background worker runs imports and re-indexing; it stops with the server.
-	$(BIN)/python manage.py db_worker --queue-name '*' & trap "kill $$! 2>/dev/null" EXIT; \
-	$(BIN)/python manage.py runserver $(HOST):$(PORT)
+	$(DEMO_ENV) $(BIN)/python manage.py db_worker & trap "kill $$! 2>/dev/null" EXIT; \
+	$(DEMO_ENV) $(BIN)/python manage.py runserver $(HOST):$(PORT)
 
 run: migrate
-	$(BIN)/python manage.py db_worker --queue-name '*' & trap "kill $$! 2>/dev/null" EXIT; \
+	$(BIN)/python manage.py db_worker & trap "kill $$! 2>/dev/null" EXIT; \
 	$(BIN)/python manage.py runserver $(HOST):$(PORT)
 
 browser-deps:

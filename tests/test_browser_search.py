@@ -94,6 +94,8 @@ def test_publish_a_result_and_a_need_then_find_both_in_chinese(browser, live_ser
     box = browser.find_element(By.CSS_SELECTOR, "[data-testid=search-input]")
     box.send_keys("燃料电池 冷启动")
     browser.find_element(By.CSS_SELECTOR, "[data-testid=search-submit]").click()
+    # The hall before the search has items too: wait for the results page itself.
+    WebDriverWait(browser, 10).until(ec.url_contains("q="))
     items = WebDriverWait(browser, 10).until(
         ec.presence_of_all_elements_located((By.CSS_SELECTOR, "[data-testid=hall-item]"))
     )

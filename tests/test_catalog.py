@@ -594,3 +594,63 @@ def test_unseen_records_answer_404_to_access_requests_and_exports(
         == 404
     )
     assert not AccessGrant.objects.exists()
+
+
+# -- walkthrough findings, pinned ------------------------------------------------------------------
+def test_a_negotiable_budget_is_never_shown_to_others(api, login, bob, charlie, enterprise):
+    need = make_need(charlie, enterprise, budget=Decimal("20000000"), budget_negotiable=True)
+    make_need(charlie, enterprise, title="明码需求", budget=Decimal("5000000"))
+    client = login(bob)
+    export = b"".join(client.get(reverse("catalog:need-export"), {"format": "csv"}).streaming_content).decode(
+        "utf-8-sig"
+    )
+    assert "20000000" not in export and "5000000" in export
+    assert api(bob).get(f"/api/v1/needs/{need.pk}/").json()["budget"] is None
+    assert api(charlie).get(f"/api/v1/needs/{need.pk}/").json()["budget"] == "20000000.00"
+    # Neither sorting nor the budget bands give the figure away.
+    hall = client.get(reverse("catalog:need-hall"), {"sort": "budget"}).content.decode()
+    assert hall.index("明码需求") < hall.index(need.title)
+    banded = client.get(reverse("catalog:need-hall"), {"money": "gte1000w"}).content.decode()
+    assert need.title not in banded
+
+
+def test_marking_a_published_need_complex_routes_it_to_a_manager(charlie, enterprise):
+    broker = OrganisationFactory(name="技术转移中心", kind="intermediary")
+    he = UserFactory(username="he")
+    MembershipFactory(user=he, organisation=broker, role=Role.TECH_MANAGER)
+    need = make_need(charlie, enterprise)
+    assert need.manager is None
+    services.need_update(actor=charlie, need=need, is_complex=True)
+    need.refresh_from_db()
+    assert need.manager == he
+
+
+def test_noise_in_a_query_does_not_match_half_the_registry(client, bob, university):
+    make_result(bob, university, title="锂电池正极材料")
+    make_result(
+        bob,
+        university,
+        title="第1代玉米收获机",
+        summary="一次完成摘穗与秸秆还田。",
+        field=TechField.objects.get(code="agriculture"),
+    )
+    text = client.get(reverse("catalog:achievement-hall"), {"q": "<b>锂电池</b> 1"}).content.decode()
+    assert "正极材料" in text and "玉米收获机" not in text
+
+
+def test_a_very_long_query_is_cut_and_keeps_the_filters(client, bob, university):
+    make_result(bob, university, title="锂电池正极材料")
+    make_result(bob, university, title="玉米收获机", field=TechField.objects.get(code="agriculture"))
+    response = client.get(reverse("catalog:achievement-hall"), {"q": "玉米" * 50_000, "field": "auto"})
+    assert response.status_code == 200
+    assert 'data-testid="hall-empty"' in response.content.decode()
+
+
+def test_the_history_panel_speaks_the_readers_language(login, bob, university):
+    result = make_result(bob, university)
+    services.achievement_update(
+        actor=bob, achievement=result, transfer_modes=["equity"], visibility="members"
+    )
+    text = login(bob).get(reverse("catalog:achievement-detail", args=[result.pk])).content.decode()
+    assert "转化方式" in text and "作价投资" in text and "平台成员可见" in text
+    assert "transfer_modes" not in text and "licence_ordinary" not in text

@@ -162,6 +162,10 @@ class NeedSerializer(ProtectedDetailsMixin, serializers.ModelSerializer):
         data["indicators"] = [
             {"name": i.name, "target": i.target, "unit": i.unit} for i in instance.indicators.all()
         ]
+        # 面议: the enterprise keeps its figure to itself.
+        access = self.context.get("protected_access")
+        if instance.budget_negotiable and (access is None or instance.owner_id not in access.org_ids):
+            data["budget"] = None
         return data
 
 

@@ -88,7 +88,7 @@ def need_table(queryset: Any) -> Table:
                 str(n.owner),
                 str(n.field),
                 "；".join(str(i) for i in n.indicators.all()),
-                n.budget,
+                None if n.budget_negotiable else n.budget,
                 _("是") if n.budget_negotiable else _("否"),
                 n.get_ip_ownership_display(),
                 n.deadline.isoformat() if n.deadline else "",

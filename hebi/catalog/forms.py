@@ -23,7 +23,8 @@ def _trl_choices() -> list[tuple[int, str]]:
 
 
 class HallFilterForm(forms.Form):
-    q = forms.CharField(label=_("关键词"), required=False, max_length=200)
+    # Not bounded here: a long query is cut to its first words by the search, not refused.
+    q = forms.CharField(label=_("关键词"), required=False)
     field = forms.ModelChoiceField(
         label=_("技术领域"), queryset=TechField.objects.all(), required=False, empty_label=_("全部领域")
     )
@@ -227,7 +228,11 @@ class AttachmentForm(forms.Form):
 class AccessRequestForm(forms.Form):
     organisation = forms.ModelChoiceField(label=_("申请机构"), queryset=Organisation.objects.none())
     purpose = forms.CharField(label=_("用途说明"), required=False, max_length=500)
-    accepted = forms.BooleanField(label=_("我已阅读并代表本机构接受上述保密承诺"), required=True)
+    accepted = forms.BooleanField(
+        label=_("我已阅读并代表本机构接受上述保密承诺"),
+        required=True,
+        error_messages={"required": _("请阅读并接受保密承诺。")},
+    )
 
     def __init__(self, *args: Any, organisations: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

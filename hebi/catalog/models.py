@@ -331,6 +331,10 @@ class Achievement(Listing):
         Status.WITHDRAWN: [Status.DRAFT],
     }
 
+    # How the history panel names what it records beyond the model's own fields.
+    HISTORY_CHOICES = {"transfer_modes": TransferMode.choices}
+    HISTORY_LABELS = {"attachments": _("附件")}
+
     owner = models.ForeignKey(
         "orgs.Organisation",
         verbose_name=_("成果所属机构"),
@@ -405,6 +409,9 @@ class Need(Listing):
         Status.CLOSED: [Status.DRAFT],
     }
 
+    # States in which a need is out in the open and being worked on.
+    OPEN_STATES = (Status.PUBLISHED, Status.MATCHED, Status.NEGOTIATING)
+
     class IPOwnership(models.TextChoices):
         ENTERPRISE = "enterprise", _("归企业所有")
         SHARED = "shared", _("双方共有")
@@ -419,6 +426,8 @@ class Need(Listing):
         CONSULTING = "consulting", _("技术咨询/服务")
         EQUITY = "equity", _("作价入股")
         OPEN = "open", _("不限")
+
+    HISTORY_LABELS = {"attachments": _("附件"), "indicators": _("核心技术指标")}
 
     owner = models.ForeignKey(
         "orgs.Organisation", verbose_name=_("需求企业"), on_delete=models.PROTECT, related_name="needs"

@@ -17,7 +17,8 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from hebi.catalog import imports, patent_selectors, patent_services
-from hebi.catalog.models import Patent
+from hebi.catalog import selectors as catalog_selectors
+from hebi.catalog.models import Achievement, Patent, PatentValueIndicator
 from hebi.catalog.patent_forms import (
     FeedbackForm,
     ImportUploadForm,
@@ -173,17 +174,25 @@ def patent_detail(request: HttpRequest, pk: int) -> HttpResponse:
                 for change in status_history(patent)[:50]
             ],
             "history": history_for(patent)[:50] if private else None,
+            "linked_results": catalog_selectors.visible(Achievement, viewer=request.user).filter(
+                patents=patent
+            ),
         },
     )
 
 
 def _score_table(patent: Patent) -> list[tuple[str, Any, list[dict[str, Any]]]]:
     labels = {"legal": _("法律价值"), "technical": _("技术价值"), "economic": _("经济价值")}
+    # Indicator names in the reader's language, from the current reference table.
+    names = {i.code: str(i) for i in PatentValueIndicator.objects.all()}
+    parts = [
+        {**part, "name": names.get(part.get("code"), part.get("name"))} for part in patent.score_parts or []
+    ]
     return [
         (
             labels[code],
             getattr(patent, f"score_{code}"),
-            [part for part in patent.score_parts or [] if part.get("dimension") == code],
+            [part for part in parts if part.get("dimension") == code],
         )
         for code in ("legal", "technical", "economic")
     ]

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
-from django.db.models import Count, F, Q, QuerySet
+from django.db.models import Case, Count, F, Q, QuerySet, When
 from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -63,7 +63,7 @@ ACHIEVEMENT_SORTS: dict[str, tuple[Any, list[Any]]] = {
 NEED_SORTS: dict[str, tuple[Any, list[Any]]] = {
     "newest": (gettext_lazy("最新发布"), ["-published_at", "-id"]),
     "deadline": (gettext_lazy("时限最近"), [F("deadline").asc(nulls_last=True), "-id"]),
-    "budget": (gettext_lazy("资金投入从高到低"), [F("budget").desc(nulls_last=True), "-id"]),
+    "budget": (gettext_lazy("资金投入从高到低"), [F("public_budget").desc(nulls_last=True), "-id"]),
 }
 RELEVANCE = "relevance"
 
@@ -209,6 +209,12 @@ def _deadline_filter(band: str, today: datetime.date) -> Q | None:
     return None
 
 
+def public_budget(qs: QuerySet[Any]) -> QuerySet[Any]:
+    """The budget others may see: none when the enterprise chose 面议 (negotiable), whatever
+    figure it keeps for itself."""
+    return qs.annotate(public_budget=Case(When(budget_negotiable=True, then=None), default=F("budget")))
+
+
 def _apply_facets(
     model: type[Any], qs: QuerySet[Any], filters: HallFilters, *, skip: str = ""
 ) -> QuerySet[Any]:
@@ -237,7 +243,7 @@ def _apply_facets(
             condition = _money_filter("price_min", filters.money, Q(price_kind=PriceKind.NEGOTIABLE))
         else:
             condition = _money_filter(
-                "budget", filters.money, Q(budget_negotiable=True) | Q(budget__isnull=True)
+                "public_budget", filters.money, Q(budget_negotiable=True) | Q(budget__isnull=True)
             )
         if condition is not None:
             qs = qs.filter(condition)
@@ -268,6 +274,8 @@ def hall(
     """The hall's list: visibility, search, facets and sorting. Falls back to any-term matching
     when every term together finds nothing, and says so."""
     qs = base if base is not None else listed(model, viewer=viewer)
+    if model is Need:
+        qs = public_budget(qs)
     query = parse_query(filters.q, current_lexicon()) if filters.q else None
     broadened = False
     if query is not None:
@@ -300,8 +308,7 @@ def workspace_counts(*, viewer: Any, organisation_id: int) -> dict[str, dict[str
 
 def managed_needs(*, viewer: Any) -> QuerySet[Need]:
     """Needs routed to this technology manager."""
-    open_states = [Need.Status.PUBLISHED, Need.Status.MATCHED, Need.Status.NEGOTIATING]
-    return Need.objects.filter(manager=viewer, status__in=open_states).select_related("owner", "field")
+    return Need.objects.filter(manager=viewer, status__in=Need.OPEN_STATES).select_related("owner", "field")
 
 
 def pending_access_requests(*, viewer: Any) -> QuerySet[AccessGrant]:

@@ -399,13 +399,14 @@ def need_update(
         changes["indicators"] = indicator_change
     if changes:
         _refresh_need_index(need)
+    _route_if_complex(actor, need)
     return changes
 
 
 def pick_technology_manager() -> Any | None:
     """The technology manager with the fewest open needs in hand, preferring those of
     intermediaries (technology-transfer services); ties go to the longest on the platform."""
-    open_states = [Need.Status.PUBLISHED, Need.Status.MATCHED, Need.Status.NEGOTIATING]
+    open_states = list(Need.OPEN_STATES)
     managers = User.objects.filter(
         is_active=True,
         memberships__role=Role.TECH_MANAGER,
@@ -418,6 +419,26 @@ def pick_technology_manager() -> Any | None:
     return None
 
 
+def _route_if_complex(actor: Any, need: Need) -> None:
+    """Hard needs, once out in the open, go to a technology manager who helps to define and
+    match them; the need keeps its manager afterwards."""
+    if not need.is_complex or need.manager_id is not None or need.status not in Need.OPEN_STATES:
+        return
+    manager = pick_technology_manager()
+    if manager is None:
+        return
+    need.manager = manager
+    need.save(update_fields=["manager", "updated_at"])
+    audit.record(
+        actor=actor,
+        action=AuditLog.Action.UPDATE,
+        instance=need,
+        changes={"manager": [None, str(manager)]},
+        organisation=need.owner,
+        note=_("复杂需求已分派技术经理人"),
+    )
+
+
 @transaction.atomic
 def need_transition(*, actor: Any, need: Need, to: str, reason: str = "") -> Need:
     require_contribute(actor, need.owner)
@@ -428,25 +449,12 @@ def need_transition(*, actor: Any, need: Need, to: str, reason: str = "") -> Nee
             raise ValidationError({"deadline": _("研发时限已过，请先修改研发时限再发布。")})
         if need.published_at is None:
             extra["published_at"] = timezone.now()
-        if need.is_complex and need.manager_id is None:
-            # Hard needs are routed to a technology manager, who helps to define and match them.
-            manager = pick_technology_manager()
-            if manager is not None:
-                extra["manager"] = manager
     if to == Need.Status.CLOSED and not reason.strip():
         raise ValidationError({"reason": _("关闭需求时请说明原因。")})
     workflow.transition(
         actor=actor, instance=need, to=to, reason=reason, organisation=need.owner, extra_updates=extra
     )
-    if "manager" in extra:
-        audit.record(
-            actor=actor,
-            action=AuditLog.Action.UPDATE,
-            instance=need,
-            changes={"manager": [None, str(extra["manager"])]},
-            organisation=need.owner,
-            note=_("复杂需求已分派技术经理人"),
-        )
+    _route_if_complex(actor, need)
     return need
 
 

@@ -105,7 +105,7 @@ def _filters(form: HallFilterForm) -> selectors.HallFilters:
     form.is_valid()
     data = getattr(form, "cleaned_data", {})
     return selectors.HallFilters(
-        q=(data.get("q") or "").strip(),
+        q=(data.get("q") or "").strip()[:200],
         field=data["field"].code if data.get("field") else "",
         trl_min=data.get("trl_min"),
         trl_max=data.get("trl_max"),

@@ -195,7 +195,12 @@ def parse_query(q: str, lexicon: Lexicon) -> SearchQuery | None:
     use_lexicon(lexicon)
     groups: list[TermGroup] = []
     seen: set[str] = set()
-    for term in query_tokens(text):
+    terms = query_tokens(text)
+    # A lone ASCII letter or digit (the "1" of "alert(1)", the "b" of "<b>") matches half the
+    # registry; it counts only when it is the whole query.
+    if any(len(t) > 1 or not t.isascii() for t in terms):
+        terms = [t for t in terms if len(t) > 1 or not t.isascii()]
+    for term in terms:
         if term in STOP_WORDS or term in seen:
             continue
         seen.add(term)

@@ -4,6 +4,8 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from django import template
+from django.contrib.contenttypes.models import ContentType
+from django.core.exceptions import FieldDoesNotExist
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
@@ -66,11 +68,42 @@ def percent(value: Any) -> str:
     return f"{_trim(Decimal(value) * 100, 1)}%"
 
 
+def _readable(value: Any, labels: dict[Any, Any]) -> Any:
+    if isinstance(value, list):
+        return "、".join(str(_readable(v, labels)) for v in value) if value else "—"
+    if isinstance(value, bool):
+        return _("是") if value else _("否")
+    return labels.get(value, value) if labels else value
+
+
+def _field_labels(model: Any, name: str) -> tuple[str, dict[Any, Any]]:
+    """A field's label and its value labels: the model's own choices, or, for list fields that
+    hold choice values, the model's HISTORY_CHOICES."""
+    extra_choices = getattr(model, "HISTORY_CHOICES", {})
+    try:
+        field = model._meta.get_field(name)
+    except FieldDoesNotExist:  # recorded without a model field of its own, e.g. "attachments"
+        field = None
+    label = getattr(field, "verbose_name", None) or getattr(model, "HISTORY_LABELS", {}).get(name, name)
+    choices = getattr(field, "choices", None) or extra_choices.get(name) or []
+    return str(label), {k: v for k, v in choices}
+
+
 @register.filter
-def change_rows(changes: dict[str, Any]) -> list[tuple[str, Any, Any]]:
+def change_rows(changes: dict[str, Any], entry: Any = None) -> list[tuple[str, Any, Any]]:
+    """Changed fields as (label, before, after) in the reader's language, when the entry's
+    model is known; raw names and values otherwise."""
+    model = None
+    if entry is not None and getattr(entry, "content_type_id", None):
+        model = ContentType.objects.get_for_id(entry.content_type_id).model_class()
     rows = []
     for field, pair in (changes or {}).items():
         before, after = ([*pair, None, None])[:2] if isinstance(pair, list) else (None, pair)
+        if model is not None:
+            label, labels = _field_labels(model, field)
+            before = None if before is None else _readable(before, labels)
+            after = None if after is None else _readable(after, labels)
+            field = label
         rows.append((field, before, after))
     return rows
 
