@@ -5,12 +5,14 @@ Charlie administers 中国一汽 (an enterprise): he reads the registry and give
 """
 
 import datetime
+import io
 import itertools
 from decimal import Decimal
 
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.urls import reverse
+from openpyxl import load_workbook
 
 from hebi.catalog import patent_services
 from hebi.catalog.models import Achievement, Patent, PatentFeedback, StatusChange, TechField
@@ -553,3 +555,23 @@ def test_an_enterprise_does_not_rate_its_own_patents(charlie, enterprise):
         patent_services.patent_feedback_record(
             actor=charlie, organisation=enterprise, patent=patent, interest="high"
         )
+
+
+def test_the_filtered_patent_list_exports_and_refuses_bad_input(client, alice, university):
+    patent_services.patent_create(
+        actor=alice,
+        organisation=university,
+        application_number="201710601862.3",
+        title="=HYPERLINK(\"x\") 一种车用电池热管理方法",
+        legal_status="granted",
+        application_date=datetime.date(2017, 7, 21),
+    )
+    client.force_login(alice, backend="django.contrib.auth.backends.ModelBackend")
+    response = client.get(reverse("patents:export"), {"org": university.pk, "format": "xlsx"})
+    rows = list(load_workbook(io.BytesIO(response.content)).active.iter_rows(values_only=True))
+    assert rows[0][0] == "申请号" and rows[1][0] == "201710601862.3"
+    assert rows[1][2].startswith("'=")
+    assert client.get(reverse("patents:export"), {"format": "doc"}).status_code == 404
+    assert client.get(reverse("patents:export"), {"org": "9" * 30, "format": "csv"}).status_code == 404
+    client.logout()
+    assert client.get(reverse("patents:export"), {"format": "csv"}).status_code == 302

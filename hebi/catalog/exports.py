@@ -122,6 +122,34 @@ def need_table(queryset: Any) -> Table:
     return Table(header=[str(h) for h in header], rows=rows())
 
 
+def patent_table(queryset: Any) -> Table:
+    def rows() -> Iterator[list[Any]]:
+        for p in queryset.select_related("owner")[:MAX_ROWS].iterator(chunk_size=1000):
+            yield [
+                p.application_number,
+                p.publication_number,
+                p.title,
+                str(p.owner),
+                p.get_kind_display(),
+                p.get_legal_status_display(),
+                "; ".join(p.ipc_codes),
+                "、".join(p.applicants),
+                "、".join(p.inventors),
+                p.application_date.isoformat() if p.application_date else "",
+                p.grant_date.isoformat() if p.grant_date else "",
+                p.get_stage_display(),
+                p.tier,
+                p.score_total,
+            ]
+
+    header = [
+        _("申请号"), _("公开（公告）号"), _("专利名称"), _("权利人机构"), _("专利类型"), _("法律状态"),
+        _("IPC 分类号"), _("申请人"), _("发明人"), _("申请日"), _("授权日"), _("盘活阶段"), _("推广层级"),
+        _("综合价值分"),
+    ]  # fmt: skip
+    return Table(header=[str(h) for h in header], rows=rows())
+
+
 class _Echo:
     def write(self, value: str) -> str:
         return value

@@ -61,10 +61,10 @@ def patent_get(*, viewer: Any, pk: int) -> Patent:
 
 
 def active_organisation(*, viewer: Any, pk: Any) -> Organisation:
-    try:
-        number = int(pk)
-    except (TypeError, ValueError):
-        raise Http404(_("没有找到该机构。")) from None
+    text = str(pk or "")
+    if not text.isdigit() or len(text) > 18:
+        raise Http404(_("没有找到该机构。"))
+    number = int(text)
     return get_object_or_404(Organisation, pk=number, is_active=True)
 
 

@@ -7,6 +7,7 @@ from hebi.catalog import patent_views as views
 app_name = "patents"
 
 urlpatterns = [
+    path("export/", views.patent_export, name="export"),
     path("", views.patent_list, name="list"),
     path("new/", views.patent_create, name="create"),
     path("<id:pk>/", views.patent_detail, name="detail"),

@@ -10,13 +10,14 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse, JsonResponse
+from django.db.models import QuerySet
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse, JsonResponse, StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
-from hebi.catalog import imports, patent_selectors, patent_services
+from hebi.catalog import exports, imports, patent_selectors, patent_services
 from hebi.catalog import selectors as catalog_selectors
 from hebi.catalog.models import Achievement, Patent, PatentValueIndicator
 from hebi.catalog.patent_forms import (
@@ -30,6 +31,7 @@ from hebi.catalog.workflow import allowed_targets, status_history
 from hebi.core.audit import history_for
 from hebi.core.forms import apply_validation_error
 from hebi.core.permissions import can_view_private
+from hebi.orgs.models import Organisation
 from hebi.orgs.selectors import viewer_organisations
 
 PAGE_SIZE = 20
@@ -44,8 +46,7 @@ DOWNLOADS = {
 
 
 # -- the portfolio ------------------------------------------------------------------------------
-@login_required
-def patent_list(request: HttpRequest) -> HttpResponse:
+def _filtered(request: HttpRequest) -> tuple[Organisation | None, PatentFilterForm, QuerySet[Patent]]:
     organisation = (
         patent_selectors.active_organisation(viewer=request.user, pk=request.GET["org"])
         if request.GET.get("org")
@@ -62,6 +63,21 @@ def patent_list(request: HttpRequest) -> HttpResponse:
         query=filters.get("q", ""),
         sort=filters.get("sort", ""),
     )
+    return organisation, form, patents
+
+
+@login_required
+def patent_export(request: HttpRequest) -> HttpResponse | StreamingHttpResponse:
+    _organisation, _form, patents = _filtered(request)
+    fmt = request.GET.get("format", "xlsx")
+    if fmt not in ("csv", "xlsx"):
+        raise Http404(_("不支持的导出格式。"))
+    return exports.response(exports.patent_table(patents), fmt=fmt, filename="hebi-patents")
+
+
+@login_required
+def patent_list(request: HttpRequest) -> HttpResponse:
+    organisation, form, patents = _filtered(request)
     page = Paginator(patents, PAGE_SIZE).get_page(request.GET.get("page"))
     query_without_page = request.GET.copy()
     query_without_page.pop("page", None)
