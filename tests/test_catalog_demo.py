@@ -282,3 +282,15 @@ def test_the_real_paper_file_loads_2000_results_in_seconds(db, settings):
         for o in Organisation.objects.filter(achievements__isnull=False).distinct()
     }
     assert set(per_owner) == set(RESEARCH_ORGS) and min(per_owner.values()) >= 50
+
+
+def test_published_demo_records_have_their_status_history(seeded):
+    from hebi.catalog.workflow import status_history
+
+    result = Achievement.objects.filter(status="published").first()
+    need = Need.objects.filter(status="published").first()
+    draft = Need.objects.filter(status="draft").first()
+    for record in (result, need):
+        moves = [(c.from_status, c.to_status) for c in status_history(record)]
+        assert moves == [("draft", "published")]
+    assert not status_history(draft).exists()

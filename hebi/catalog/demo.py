@@ -21,6 +21,7 @@ from typing import Any
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
+from django.contrib.contenttypes.models import ContentType
 from django.utils import timezone
 
 from hebi.catalog.models import (
@@ -28,6 +29,7 @@ from hebi.catalog.models import (
     Need,
     NeedIndicator,
     PriceKind,
+    StatusChange,
     TechField,
     TransferMode,
     Visibility,
@@ -47,6 +49,7 @@ NEEDS_FILE = Path(__file__).resolve().parent / "demo_data" / "needs.json"
 CSL_SOURCE = "CSL: A Large-scale Chinese Scientific Literature Dataset (Li et al., COLING 2022), ydli-ai/CSL"
 CSL_LICENCE = "Apache-2.0"
 # Need has no source field: this is how the demo needs are marked (see the report to the lead).
+DEMO_PUBLICATION_NOTE = "演示数据导入时即为已发布"
 DEMO_NEED_NOTE = "演示数据（虚构需求，企业为真实机构）"
 
 # The demo universities and institutes that receive results (长春分院 is an administrative branch).
@@ -300,6 +303,24 @@ def _add(report: SeedReport, kind: str, n: int) -> None:
         report.created[kind] = report.created.get(kind, 0) + n
 
 
+def _record_publication(records: list[Any]) -> None:
+    """The status history a published demo record would have had: draft → published."""
+    if not records:
+        return
+    content_type = ContentType.objects.get_for_model(records[0])
+    StatusChange.objects.bulk_create(
+        StatusChange(
+            content_type=content_type,
+            object_id=record.pk,
+            from_status="draft",
+            to_status=record.status,
+            reason=DEMO_PUBLICATION_NOTE,
+        )
+        for record in records
+        if record.status != "draft"
+    )
+
+
 def load_achievements(
     *, orgs: dict[str, Organisation], report: SeedReport, papers_path: Path, today: datetime.date
 ) -> None:
@@ -316,7 +337,8 @@ def load_achievements(
     batch: list[Achievement] = []
 
     def flush() -> None:
-        Achievement.objects.bulk_create(batch, batch_size=BATCH_SIZE)
+        created = Achievement.objects.bulk_create(batch, batch_size=BATCH_SIZE)
+        _record_publication(created)
         batch.clear()
 
     for paper in read_papers(papers_path):
@@ -500,6 +522,7 @@ def _create_need(
     )
     need.search_text = need_document(need, indicator_names=[r["name"] for r in indicators], lexicon=lexicon)
     Need.objects.filter(pk=need.pk).update(search_text=need.search_text)
+    _record_publication([need])
     audit.record_create(
         actor=None,
         instance=need,
