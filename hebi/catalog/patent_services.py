@@ -1,5 +1,5 @@
 """Writes to patents: registration, editing, the 存量专利盘活 stages, enterprise feedback and the
-value score. Each is atomic and audited; bulk import lives in imports.py."""
+value score. Each is atomic and audited; bulk import lives in the imports package."""
 
 from __future__ import annotations
 
