@@ -4,6 +4,11 @@ import shutil
 
 from selenium import webdriver
 from selenium.webdriver.chrome.service import Service
+from selenium.webdriver.common.by import By
+from selenium.webdriver.support import expected_conditions as ec
+from selenium.webdriver.support.ui import WebDriverWait
+
+from tests.factories import PASSWORD
 
 CHROMIUM_ARGS = [
     "--headless",
@@ -26,3 +31,13 @@ def chromium(width: int = 1280, height: int = 900) -> webdriver.Chrome:
     options.add_argument(f"--window-size={width},{height}")
     service = Service(shutil.which("chromedriver") or "/usr/bin/chromedriver")
     return webdriver.Chrome(service=service, options=options)
+
+
+def sign_in(browser, live_server, username):
+    browser.get(f"{live_server.url}/accounts/login/")
+    browser.find_element(By.NAME, "username").send_keys(username)
+    browser.find_element(By.NAME, "password").send_keys(PASSWORD)
+    browser.find_element(By.CSS_SELECTOR, "form.stack button[type=submit]").click()
+    WebDriverWait(browser, 10).until(
+        ec.presence_of_element_located((By.CSS_SELECTOR, "[data-testid=current-user]"))
+    )

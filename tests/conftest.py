@@ -11,6 +11,7 @@ from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
 from hebi.core.roles import Role
+from tests.browser import chromium
 from tests.factories import MembershipFactory, OrganisationFactory, UserFactory
 
 
@@ -104,3 +105,11 @@ def api():
         return client
 
     return _api
+
+
+@pytest.fixture
+def browser():
+    """Headless Debian Chromium for the tests marked `browser`."""
+    driver = chromium()
+    yield driver
+    driver.quit()

@@ -6,27 +6,12 @@ from selenium.webdriver.support import expected_conditions as ec
 from selenium.webdriver.support.ui import WebDriverWait
 
 from hebi.core.roles import Role
-from tests.browser import chromium
-from tests.factories import PASSWORD, MembershipFactory, OrganisationFactory, UserFactory
+from tests.browser import sign_in
+from tests.factories import MembershipFactory, OrganisationFactory, UserFactory
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
-@pytest.fixture
-def browser():
-    driver = chromium()
-    yield driver
-    driver.quit()
-
-
-def sign_in(browser, live_server, username):
-    browser.get(f"{live_server.url}/accounts/login/")
-    browser.find_element(By.NAME, "username").send_keys(username)
-    browser.find_element(By.NAME, "password").send_keys(PASSWORD)
-    browser.find_element(By.CSS_SELECTOR, "form.stack button[type=submit]").click()
-    WebDriverWait(browser, 10).until(
-        ec.presence_of_element_located((By.CSS_SELECTOR, "[data-testid=current-user]"))
-    )
 
 
 def test_a_researcher_signs_in_sees_chinese_home_and_is_refused_elsewhere(browser, live_server):

@@ -14,20 +14,12 @@ from hebi.catalog import imports
 from hebi.catalog.models import ImportJob, Patent
 from hebi.catalog.reference import load_reference
 from hebi.core.roles import Role
-from tests.browser import chromium
+from tests.browser import sign_in
 from tests.factories import MembershipFactory, OrganisationFactory, UserFactory
-from tests.test_browser import sign_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 DEMO = Path(__file__).resolve().parents[1] / "hebi" / "catalog" / "demo_data" / "jlu_patent_portfolio.xlsx"
-
-@pytest.fixture
-def browser():
-    driver = chromium()
-    yield driver
-    driver.quit()
-
 
 @pytest.fixture
 def university_staff():

@@ -14,18 +14,10 @@ from hebi.catalog import services
 from hebi.catalog.models import Need, TechField
 from hebi.catalog.reference import load_reference
 from hebi.core.roles import Role
-from tests.browser import chromium
+from tests.browser import sign_in
 from tests.factories import MembershipFactory, OrganisationFactory, UserFactory
-from tests.test_browser import sign_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-
-
-@pytest.fixture
-def browser():
-    driver = chromium()
-    yield driver
-    driver.quit()
 
 
 def sign_out(browser):

@@ -16,6 +16,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from hebi.catalog import selectors, services
+from hebi.catalog.kinds import ACHIEVEMENT, NEED, Kind
 from hebi.catalog.models import Achievement, Need, Patent, TechField, TransferMode
 from hebi.core.api import UserLanguageMixin
 from hebi.core.permissions import can_contribute
@@ -57,6 +58,9 @@ def filters_from(params: Any) -> selectors.HallFilters:
     )
 
 
+READ_ONLY = ["status", "published_at", "created_at", "updated_at"]
+
+
 class ProtectedDetailsMixin(serializers.Serializer):
     def to_representation(self, instance: Any) -> dict[str, Any]:
         data: dict[str, Any] = super().to_representation(instance)
@@ -77,42 +81,18 @@ class AchievementSerializer(ProtectedDetailsMixin, serializers.ModelSerializer):
 
     class Meta:
         model = Achievement
+        # The editable fields are the service's; the rest are the record's own state.
         fields = [
             "id",
             "owner",
-            "title",
-            "summary",
-            "field",
-            "keywords",
-            "trl",
-            "team_note",
+            *services.ACHIEVEMENT_FIELDS,
             "patents",
-            "transfer_modes",
-            "price_kind",
-            "price_min",
-            "price_max",
-            "incumbent",
-            "economics",
-            "visibility",
-            "confidential_details",
-            "status",
-            "published_at",
+            *READ_ONLY,
             "source",
             "source_licence",
             "source_ref",
-            "created_at",
-            "updated_at",
         ]
-        read_only_fields = [
-            "id",
-            "status",
-            "published_at",
-            "source",
-            "source_licence",
-            "source_ref",
-            "created_at",
-            "updated_at",
-        ]
+        read_only_fields = ["id", *READ_ONLY, "source", "source_licence", "source_ref"]
         validators: list[Any] = []
 
 
@@ -131,30 +111,8 @@ class NeedSerializer(ProtectedDetailsMixin, serializers.ModelSerializer):
 
     class Meta:
         model = Need
-        fields = [
-            "id",
-            "owner",
-            "title",
-            "description",
-            "field",
-            "keywords",
-            "indicators",
-            "budget",
-            "budget_negotiable",
-            "ip_ownership",
-            "deadline",
-            "cooperation",
-            "min_trl",
-            "is_complex",
-            "manager",
-            "visibility",
-            "confidential_details",
-            "status",
-            "published_at",
-            "created_at",
-            "updated_at",
-        ]
-        read_only_fields = ["id", "status", "published_at", "manager", "created_at", "updated_at"]
+        fields = ["id", "owner", *services.NEED_FIELDS, "indicators", "manager", *READ_ONLY]
+        read_only_fields = ["id", *READ_ONLY, "manager"]
         validators: list[Any] = []
 
     def to_representation(self, instance: Any) -> dict[str, Any]:
@@ -182,21 +140,21 @@ class _RegistryViewSet(
     mixins.UpdateModelMixin,
     viewsets.GenericViewSet,
 ):
-    model: type[Achievement] | type[Need]
+    kind: Kind
     permission_classes = [permissions.IsAuthenticatedOrReadOnly]
     filter_backends: list[Any] = []
 
     def get_queryset(self):  # type: ignore[no-untyped-def]
         if self.action == "list":
             result = selectors.hall(
-                self.model,
+                self.kind.model,
                 viewer=self.request.user,
                 filters=filters_from(self.request.query_params),
                 with_counts=False,
             )
             return self.prefetch(result.queryset)
         return self.prefetch(
-            selectors.visible(self.model, viewer=self.request.user).select_related("owner", "field")
+            selectors.visible(self.kind.model, viewer=self.request.user).select_related("owner", "field")
         )
 
     def prefetch(self, qs: Any) -> Any:
@@ -208,11 +166,17 @@ class _RegistryViewSet(
         return context
 
     def get_object(self) -> Any:
-        pk = self.kwargs.get("pk", "")
-        if not str(pk).isdigit() or len(str(pk)) > 18:
+        pk = str(self.kwargs.get("pk", ""))
+        if not pk.isdigit() or len(pk) > 18:
             raise Http404
-        getter = selectors.achievement_get if self.model is Achievement else selectors.need_get
-        return getter(viewer=self.request.user, pk=int(pk))
+        return self.kind.get(viewer=self.request.user, pk=int(pk))
+
+    def _fresh(self, subject: Any) -> Response:
+        return Response(self.get_serializer(self.kind.model.objects.get(pk=subject.pk)).data)
+
+    def perform_create(self, serializer: serializers.BaseSerializer) -> None:
+        data = dict(serializer.validated_data)
+        serializer.instance = self.kind.create(actor=self.request.user, owner=data.pop("owner"), **data)
 
     def update(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         subject = self.get_object()
@@ -220,11 +184,10 @@ class _RegistryViewSet(
             raise PermissionDenied(_("只有本机构成员或平台管理员可以修改。"))
         serializer = self.get_serializer(subject, data=request.data, partial=kwargs.get("partial", False))
         serializer.is_valid(raise_exception=True)
-        self.perform_write(subject, dict(serializer.validated_data))
-        return Response(self.get_serializer(self.model.objects.get(pk=subject.pk)).data)
-
-    def perform_write(self, subject: Any, data: dict[str, Any]) -> None:
-        raise NotImplementedError
+        data = dict(serializer.validated_data)
+        data.pop("owner", None)  # a record does not change hands through an edit
+        self.kind.update(actor=request.user, subject=subject, **data)
+        return self._fresh(subject)
 
     @extend_schema(request=TransitionSerializer)
     @action(detail=True, methods=["post"])
@@ -232,13 +195,8 @@ class _RegistryViewSet(
         subject = self.get_object()
         serializer = TransitionSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        if self.model is Achievement:
-            services.achievement_transition(
-                actor=request.user, achievement=subject, **serializer.validated_data
-            )
-        else:
-            services.need_transition(actor=request.user, need=subject, **serializer.validated_data)
-        return Response(self.get_serializer(self.model.objects.get(pk=subject.pk)).data)
+        self.kind.move(actor=request.user, subject=subject, **serializer.validated_data)
+        return self._fresh(subject)
 
 
 @extend_schema_view(
@@ -247,24 +205,11 @@ class _RegistryViewSet(
 class AchievementViewSet(_RegistryViewSet):
     """Research results (科技成果). Visitors read published public ones; members write their own."""
 
-    model = Achievement
+    kind = ACHIEVEMENT
     serializer_class = AchievementSerializer
 
     def prefetch(self, qs: Any) -> Any:
         return qs.prefetch_related("patents")
-
-    def perform_create(self, serializer: serializers.BaseSerializer) -> None:
-        data = dict(serializer.validated_data)
-        owner = data.pop("owner")
-        patents = data.pop("patents", None)
-        serializer.instance = services.achievement_create(
-            actor=self.request.user, owner=owner, patents=patents, **data
-        )
-
-    def perform_write(self, subject: Any, data: dict[str, Any]) -> None:
-        data.pop("owner", None)
-        patents = data.pop("patents", None)
-        services.achievement_update(actor=self.request.user, achievement=subject, patents=patents, **data)
 
 
 @extend_schema_view(
@@ -273,21 +218,8 @@ class AchievementViewSet(_RegistryViewSet):
 class NeedViewSet(_RegistryViewSet):
     """Enterprise needs (技术需求) with their core technical indicators."""
 
-    model = Need
+    kind = NEED
     serializer_class = NeedSerializer
 
     def prefetch(self, qs: Any) -> Any:
         return qs.prefetch_related("indicators")
-
-    def perform_create(self, serializer: serializers.BaseSerializer) -> None:
-        data = dict(serializer.validated_data)
-        owner = data.pop("owner")
-        indicators = data.pop("indicators", None)
-        serializer.instance = services.need_create(
-            actor=self.request.user, owner=owner, indicators=indicators, **data
-        )
-
-    def perform_write(self, subject: Any, data: dict[str, Any]) -> None:
-        data.pop("owner", None)
-        indicators = data.pop("indicators", None)
-        services.need_update(actor=self.request.user, need=subject, indicators=indicators, **data)

@@ -10,6 +10,7 @@ from django.utils.translation import gettext_lazy as _
 
 from hebi.catalog.models import Achievement, Need, Patent, ReadinessLevel, TechField, TransferMode
 from hebi.catalog.selectors import ACHIEVEMENT_SORTS, DEADLINE_BANDS, MONEY_BANDS, NEED_SORTS, RELEVANCE
+from hebi.catalog.services import split_list
 from hebi.orgs.models import Organisation, Region
 
 User = get_user_model()
@@ -145,10 +146,7 @@ class AchievementForm(forms.ModelForm):
     def clean_patent_numbers(self) -> list[Patent]:
         from hebi.catalog.patents import normalise_application_number
 
-        raw = self.cleaned_data.get("patent_numbers") or ""
-        for sep in "，,、；;\n\r\t":
-            raw = raw.replace(sep, " ")
-        numbers = [n for n in raw.split(" ") if n]
+        numbers = split_list(self.cleaned_data.get("patent_numbers") or "")
         patents = []
         missing = []
         for number in numbers:

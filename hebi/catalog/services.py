@@ -7,6 +7,7 @@ user's language and writes nothing.
 from __future__ import annotations
 
 import datetime
+import re
 import uuid
 import zipfile
 from collections.abc import Iterable, Sequence
@@ -102,14 +103,17 @@ _OOXML_PARTS = {
 
 
 # -- shared checks ----------------------------------------------------------------------------
+_LIST_SEPARATORS = re.compile(r"[\s,，、;；]+")
+
+
+def split_list(text: str) -> list[str]:
+    """Items a person typed as a list: separated by commas (either width), 、, ；, or spaces."""
+    return [item for item in _LIST_SEPARATORS.split(text or "") if item]
+
+
 def clean_keywords(value: Any) -> list[str]:
     """Keywords from a list or a string separated by commas, 、, ；, or spaces."""
-    if isinstance(value, str):
-        for sep in "，,、；;\n\t":
-            value = value.replace(sep, " ")
-        items = value.split(" ")
-    else:
-        items = [str(v) for v in value or []]
+    items = split_list(value) if isinstance(value, str) else [str(v) for v in value or []]
     seen: list[str] = []
     for item in (i.strip() for i in items):
         if item and item not in seen:

@@ -6,8 +6,6 @@ same flow, no near-copies.
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass
 from typing import Any
 
 from django.contrib import messages
@@ -18,24 +16,21 @@ from django.http import FileResponse, Http404, HttpRequest, HttpResponse, Stream
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from hebi.catalog import exports, selectors, services
 from hebi.catalog.forms import (
     AccessRequestForm,
-    AchievementForm,
     AttachmentForm,
     HallFilterForm,
     IndicatorFormSet,
-    NeedForm,
     TransitionForm,
 )
+from hebi.catalog.kinds import ACHIEVEMENT, KINDS, NEED, Kind
 from hebi.catalog.models import (
     AccessGrant,
     Achievement,
     Attachment,
-    Need,
     ReadinessLevel,
     TechField,
 )
@@ -50,47 +45,16 @@ from hebi.orgs.selectors import viewer_organisations
 PAGE_SIZE = 20
 
 
-@dataclass(frozen=True)
-class Kind:
-    slug: str
-    model: type[Achievement] | type[Need]
-    form: type[AchievementForm] | type[NeedForm]
-    hall_title: Any
-    noun: Any
-    get: Callable[..., Any]
-    create: Callable[..., Any]
-    update: Callable[..., Any]
-    move: Callable[..., Any]
-
-
-ACHIEVEMENT = Kind(
-    slug="achievement",
-    model=Achievement,
-    form=AchievementForm,
-    hall_title=gettext_lazy("成果大厅"),
-    noun=gettext_lazy("科技成果"),
-    get=selectors.achievement_get,
-    create=services.achievement_create,
-    update=services.achievement_update,
-    move=lambda **kw: services.achievement_transition(achievement=kw.pop("subject"), **kw),
-)
-NEED = Kind(
-    slug="need",
-    model=Need,
-    form=NeedForm,
-    hall_title=gettext_lazy("需求大厅"),
-    noun=gettext_lazy("技术需求"),
-    get=selectors.need_get,
-    create=services.need_create,
-    update=services.need_update,
-    move=lambda **kw: services.need_transition(need=kw.pop("subject"), **kw),
-)
-KINDS = {"achievement": ACHIEVEMENT, "need": NEED}
-
-
 def _as_id(value: Any) -> int | None:
     text = str(value or "")
     return int(text) if text.isdigit() and len(text) <= 18 else None
+
+
+def _errors_as_messages(request: HttpRequest, form: Any) -> None:
+    """A small form posted from a detail page reports its errors on the page it returns to."""
+    for errors in form.errors.values():
+        for error in errors:
+            messages.error(request, str(error))
 
 
 def _querystring(request: HttpRequest, drop: tuple[str, ...] = ("page",)) -> str:
@@ -295,7 +259,7 @@ def _save(request: HttpRequest, kind: Kind, *, subject: Any | None, owner: Organ
                 subject = kind.create(actor=request.user, owner=owner, **data, **extra)
                 messages.success(request, _("已保存为草稿。检查无误后可以发布。"))
             else:
-                changes = kind.update(actor=request.user, **{kind.slug: subject}, **data, **extra)
+                changes = kind.update(actor=request.user, subject=subject, **data, **extra)
                 messages.success(request, _("已保存修改。") if changes else _("没有需要保存的修改。"))
         except ValidationError as error:
             apply_validation_error(request, error, form)
@@ -369,9 +333,7 @@ def attachment_upload(request: HttpRequest, kind: str, pk: int) -> HttpResponse:
     subject = _editable(request, spec, pk)
     form = AttachmentForm(request.POST, request.FILES)
     if not form.is_valid():
-        for errors in form.errors.values():
-            for error in errors:
-                messages.error(request, str(error))
+        _errors_as_messages(request, form)
     else:
         try:
             services.attachment_add(
@@ -431,9 +393,7 @@ def access_request(request: HttpRequest, kind: str, pk: int) -> HttpResponse:
     organisations = viewer_organisations(viewer=request.user).exclude(pk=subject.owner_id)
     form = AccessRequestForm(request.POST, organisations=organisations)
     if not form.is_valid():
-        for errors in form.errors.values():
-            for error in errors:
-                messages.error(request, str(error))
+        _errors_as_messages(request, form)
     else:
         try:
             services.access_request(
