@@ -10,7 +10,7 @@ from django.utils.translation import gettext_lazy as _
 
 from hebi.catalog.models import Achievement, Need, Patent, ReadinessLevel, TechField, TransferMode
 from hebi.catalog.selectors import ACHIEVEMENT_SORTS, DEADLINE_BANDS, MONEY_BANDS, NEED_SORTS, RELEVANCE
-from hebi.catalog.services import split_list
+from hebi.catalog.services import NEED_FIELDS, split_list
 from hebi.orgs.models import Organisation, Region
 
 User = get_user_model()
@@ -186,21 +186,7 @@ class NeedForm(forms.ModelForm):
 
     class Meta:
         model = Need
-        fields = [
-            "title",
-            "description",
-            "field",
-            "keywords",
-            "budget",
-            "budget_negotiable",
-            "ip_ownership",
-            "deadline",
-            "cooperation",
-            "min_trl",
-            "is_complex",
-            "visibility",
-            "confidential_details",
-        ]
+        fields = NEED_FIELDS
         widgets = {
             "description": forms.Textarea(attrs={"rows": 6}),
             "deadline": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),

@@ -19,6 +19,16 @@ from hebi.core.api import UserLanguageMixin
 from hebi.core.permissions import is_platform_admin, roles_by_org
 from hebi.orgs.models import Organisation
 
+SCREENING_FIELDS = [
+    "stage",
+    "tier",
+    "score_legal",
+    "score_technical",
+    "score_economic",
+    "score_total",
+    "score_parts",
+]
+
 
 class PatentSerializer(serializers.ModelSerializer):
     owner = serializers.PrimaryKeyRelatedField(queryset=Organisation.objects.filter(is_active=True))
@@ -34,42 +44,13 @@ class PatentSerializer(serializers.ModelSerializer):
         fields = [
             "id",
             "owner",
-            "application_number",
-            "publication_number",
-            "title",
-            "abstract",
-            "kind",
-            "ipc_codes",
-            "applicants",
-            "inventors",
-            "legal_status",
-            "application_date",
-            "publication_date",
-            "grant_date",
-            "claims_count",
-            "stage",
-            "tier",
-            "score_legal",
-            "score_technical",
-            "score_economic",
-            "score_total",
-            "score_parts",
+            *patent_services.PATENT_FIELDS,
+            *SCREENING_FIELDS,
             "created_at",
             "updated_at",
         ]
-        read_only_fields = [
-            "id",
-            "kind",
-            "stage",
-            "tier",
-            "score_legal",
-            "score_technical",
-            "score_economic",
-            "score_total",
-            "score_parts",
-            "created_at",
-            "updated_at",
-        ]
+        # The type follows from the number; stage, tier and score move only through their services.
+        read_only_fields = ["id", "kind", *SCREENING_FIELDS, "created_at", "updated_at"]
         # The number's uniqueness is checked by the service, with the platform's own message.
         validators: list[Any] = []
 
