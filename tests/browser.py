@@ -8,8 +8,6 @@ from selenium.webdriver.common.by import By
 from selenium.webdriver.support import expected_conditions as ec
 from selenium.webdriver.support.ui import WebDriverWait
 
-from tests.factories import PASSWORD
-
 CHROMIUM_ARGS = [
     "--headless",
     "--no-sandbox",
@@ -34,6 +32,9 @@ def chromium(width: int = 1280, height: int = 900) -> webdriver.Chrome:
 
 
 def sign_in(browser, live_server, username):
+    # Imported here: this module is also used by docs/screenshot.py, outside Django.
+    from tests.factories import PASSWORD
+
     browser.get(f"{live_server.url}/accounts/login/")
     browser.find_element(By.NAME, "username").send_keys(username)
     browser.find_element(By.NAME, "password").send_keys(PASSWORD)
