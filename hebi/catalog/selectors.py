@@ -297,13 +297,12 @@ def hall(
     )
 
 
-def workspace_counts(*, viewer: Any, organisation_id: int) -> dict[str, dict[str, int]]:
-    """Records of one organisation by state, for its workspace."""
-    result: dict[str, dict[str, int]] = {}
-    for label, model in (("achievements", Achievement), ("needs", Need)):
-        rows = model.objects.filter(owner_id=organisation_id).values_list("status").annotate(n=Count("id"))
-        result[label] = dict(rows.order_by())
-    return result
+def workspace_counts(
+    model: type[Achievement] | type[Need], *, viewer: Any, organisation_id: int
+) -> dict[str, int]:
+    """One organisation's records of one kind by state, for its workspace tab."""
+    rows = model.objects.filter(owner_id=organisation_id).values_list("status").annotate(n=Count("id"))
+    return dict(rows.order_by())
 
 
 def managed_needs(*, viewer: Any) -> QuerySet[Need]:

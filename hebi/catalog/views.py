@@ -454,11 +454,8 @@ def workspace_org(request: HttpRequest, org_id: int) -> HttpResponse:
     base = kind.model.objects.filter(owner=organisation)
     result = selectors.hall(kind.model, viewer=request.user, filters=filters, base=base)
     page = Paginator(result.queryset, PAGE_SIZE).get_page(request.GET.get("page"))
-    counts = selectors.workspace_counts(viewer=request.user, organisation_id=organisation.pk)
-    statuses = [
-        (value, label, counts["achievements" if kind is ACHIEVEMENT else "needs"].get(value, 0))
-        for value, label in kind.model.Status.choices
-    ]
+    counts = selectors.workspace_counts(kind.model, viewer=request.user, organisation_id=organisation.pk)
+    statuses = [(value, label, counts.get(value, 0)) for value, label in kind.model.Status.choices]
     return render(
         request,
         "catalog/workspace.html",
