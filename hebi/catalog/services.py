@@ -42,6 +42,7 @@ from hebi.core import audit
 from hebi.core.models import AuditLog
 from hebi.core.permissions import can_contribute, require_contribute, roles_by_org
 from hebi.core.roles import Role
+from hebi.matching import services as matching_services
 from hebi.orgs.models import Membership, Organisation
 
 User = get_user_model()
@@ -174,9 +175,11 @@ def _achievement_data(data: dict[str, Any]) -> dict[str, Any]:
 def _refresh_achievement_index(achievement: Achievement) -> None:
     achievement.mode_tags = f" {' '.join(achievement.transfer_modes)} "
     achievement.search_text = achievement_document(achievement)
+    # updated_at moves too: the matching index catches up on records by it.
     Achievement.objects.filter(pk=achievement.pk).update(
-        mode_tags=achievement.mode_tags, search_text=achievement.search_text
+        mode_tags=achievement.mode_tags, search_text=achievement.search_text, updated_at=timezone.now()
     )
+    matching_services.listing_changed(achievement)
 
 
 def _set_team(achievement: Achievement, team: Iterable[Any] | None) -> list[list[str]] | None:
@@ -302,6 +305,8 @@ def achievement_transition(*, actor: Any, achievement: Achievement, to: str, rea
         organisation=achievement.owner,
         extra_updates=extra,
     )
+    if to == Achievement.Status.PUBLISHED:
+        matching_services.listing_published(achievement)
     return achievement
 
 
@@ -350,7 +355,8 @@ def _set_indicators(need: Need, rows: list[dict[str, str]] | None) -> list[Any] 
 def _refresh_need_index(need: Need) -> None:
     names = list(need.indicators.values_list("name", flat=True))
     need.search_text = need_document(need, indicator_names=names)
-    Need.objects.filter(pk=need.pk).update(search_text=need.search_text)
+    Need.objects.filter(pk=need.pk).update(search_text=need.search_text, updated_at=timezone.now())
+    matching_services.listing_changed(need)
 
 
 @transaction.atomic
@@ -459,6 +465,8 @@ def need_transition(*, actor: Any, need: Need, to: str, reason: str = "") -> Nee
         actor=actor, instance=need, to=to, reason=reason, organisation=need.owner, extra_updates=extra
     )
     _route_if_complex(actor, need)
+    if to == Need.Status.PUBLISHED:
+        matching_services.listing_published(need)
     return need
 
 

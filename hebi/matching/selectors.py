@@ -1,0 +1,216 @@
+"""Matches as the pages and the API show them, ranked live and scoped by the viewer.
+
+Every direction starts from a record the caller has already fetched through the registry's
+viewer-scoped selectors; the candidates are filtered here by what the viewer may see (signed
+out: public records only) and never include the record owner's own records."""
+
+from __future__ import annotations
+
+import datetime
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any
+
+from django.contrib.auth import get_user_model
+from django.db.models import Q
+from django.utils import timezone
+
+from hebi.catalog.models import Achievement, Need, Patent, PriceKind, TransferMode
+from hebi.core.roles import Role
+from hebi.finance.models import FundProfile
+from hebi.matching import index
+from hebi.matching.documents import is_local, need_facts, offer_facts, tokens_of
+from hebi.matching.embedding import embedder_name
+from hebi.matching.engine import FundFacts, Match, Query, Reason, offer_fund_fit, summary
+from hebi.matching.models import Embedding, Kind
+from hebi.matching.models import Match as StoredMatch
+
+EXPERT_POOL = 120
+
+
+@dataclass
+class MatchRow:
+    subject: Any  # the matched record: Achievement, Need, Patent, FundProfile or a user
+    score: float
+    reasons: list[Reason]
+    components: dict[str, Any] = field(default_factory=dict)
+    stored: StoredMatch | None = None
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def percent(self) -> int:
+        return round(self.score * 100)
+
+    @property
+    def status(self) -> str:
+        return self.stored.status if self.stored else StoredMatch.Status.SUGGESTED
+
+    def texts(self) -> tuple[list[str], list[str]]:
+        return summary(self.reasons, labels())
+
+
+def labels() -> dict[str, Any]:
+    names: dict[str, Any] = dict(TransferMode.choices)
+    names.update({f"cooperation:{k}": v for k, v in Need.Cooperation.choices})
+    return names
+
+
+def record_vector(record: Any, kind: str) -> Any:
+    """The record's stored vector when it was computed from its current text, else None."""
+    from hebi.matching.documents import embed_text
+    from hebi.matching.engine import text_hash
+    from hebi.matching.index import decode
+
+    row = Embedding.objects.filter(kind=kind, object_id=record.pk, embedder=embedder_name()).first()
+    if row is None or row.text_hash != text_hash(embed_text(record)):
+        return None
+    return decode(row.vector, row.dim)
+
+
+def _allowed(viewer: Any, meta: dict[int, Any], owner_id: int) -> Any:
+    signed_in = getattr(viewer, "is_authenticated", False)
+
+    def allowed(record_id: Any) -> bool:
+        m = meta.get(record_id)
+        return m is not None and m.owner_id != owner_id and (signed_in or m.public)
+
+    return allowed
+
+
+def _stored(direction: str, **pair: Any) -> dict[Any, StoredMatch]:
+    key = next(k for k in ("achievement", "need", "fund", "expert") if k not in pair)
+    qs = StoredMatch.objects.filter(direction=direction, **pair)
+    return {getattr(m, f"{key}_id"): m for m in qs}
+
+
+def _rows(matches: Sequence[Match], objects: dict[Any, Any], stored: dict[Any, StoredMatch]) -> list[MatchRow]:
+    return [
+        MatchRow(objects[m.id], m.score, list(m.reasons), m.components(), stored.get(m.id))
+        for m in matches if m.id in objects
+    ]
+
+
+def need_query(need: Need, viewer: Any, meta: dict[int, Any]) -> Query:
+    return Query(
+        tokens=tokens_of(need), vector=record_vector(need, Kind.NEED), need=need_facts(need),
+        allowed=_allowed(viewer, meta, need.owner_id),
+    )
+
+
+def results_for_need(*, viewer: Any, need: Need, top: int = 10) -> list[MatchRow]:
+    found, meta = index.collection(Kind.ACHIEVEMENT)
+    matches = found.rank(need_query(need, viewer, meta), top=top, today=timezone.localdate())
+    objects = Achievement.objects.select_related("owner", "field").in_bulk([m.id for m in matches])
+    return _rows(matches, objects, _stored(StoredMatch.Direction.NEED_RESULT, need=need))
+
+
+def patents_for_need(*, viewer: Any, need: Need, top: int = 5) -> list[MatchRow]:
+    found, meta = index.collection(Kind.PATENT)
+    query = need_query(need, viewer, meta)
+    query.vector = query.vector if found.dense is not None else None
+    matches = found.rank(query, top=top, today=timezone.localdate())
+    objects = Patent.objects.select_related("owner").in_bulk([m.id for m in matches])
+    return _rows(matches, objects, {})
+
+
+def needs_for_result(*, viewer: Any, achievement: Achievement, top: int = 10) -> list[MatchRow]:
+    """精准推送: the enterprises whose needs this result answers."""
+    found, meta = index.collection(Kind.NEED)
+    query = Query(
+        tokens=tokens_of(achievement), vector=record_vector(achievement, Kind.ACHIEVEMENT),
+        offer=offer_facts(achievement), allowed=_allowed(viewer, meta, achievement.owner_id),
+    )
+    matches = found.rank(query, top=top, today=timezone.localdate())
+    objects = Need.objects.select_related("owner", "field").in_bulk([m.id for m in matches])
+    return _rows(matches, objects, _stored(StoredMatch.Direction.NEED_RESULT, achievement=achievement))
+
+
+def result_amount(achievement: Achievement) -> Decimal | None:
+    if achievement.price_kind == PriceKind.NEGOTIABLE:
+        return None
+    return achievement.price_min
+
+
+def funds_for_result(*, viewer: Any, achievement: Achievement, top: int = 5) -> list[MatchRow]:
+    """Funds by stage (TRL), sector (the result's field) and ticket size (its asking price)."""
+    offer = offer_facts(achievement)
+    stored = _stored(StoredMatch.Direction.RESULT_FUND, achievement=achievement)
+    rows = []
+    funds = FundProfile.objects.filter(organisation__is_active=True).select_related(
+        "organisation", "organisation__region"
+    )
+    for fund in funds:
+        facts = FundFacts(
+            stages=frozenset(fund.stage_preferences or ()), sectors=tuple(fund.sector_preferences or ()),
+            ticket_min=fund.ticket_min_yuan, ticket_max=fund.ticket_max_yuan,
+            local=is_local(fund.organisation.region_id),
+        )
+        fit = offer_fund_fit(offer, facts, field_name=achievement.field.name, amount=result_amount(achievement))
+        if fit.weight and fit.score >= 0.5:
+            rows.append(MatchRow(fund, fit.score, fit.reasons, {"fit": round(fit.score, 4)}, stored.get(fund.pk)))
+    rows.sort(key=lambda r: (-r.score, r.subject.organisation.name))
+    return rows[:top]
+
+
+def experts_for_need(*, viewer: Any, need: Need, top: int = 5) -> list[MatchRow]:
+    """People profiled by their results: a result's team members score by the result's match,
+    more matching results adding a little; declared experts are marked."""
+    found, meta = index.collection(Kind.ACHIEVEMENT)
+    query = need_query(need, viewer, meta)
+    query.need = None  # a person's fit is their knowledge, not a result's price or TRL
+    matches = found.rank(query, top=EXPERT_POOL, today=timezone.localdate())
+    scores = {m.id: m.score for m in matches}
+    if not scores:
+        return []
+    User = get_user_model()
+    team = Achievement.team.through.objects.filter(achievement_id__in=list(scores)).values_list(
+        "user_id", "achievement_id"
+    )
+    by_user: dict[int, list[int]] = {}
+    for user_id, achievement_id in team:
+        by_user.setdefault(user_id, []).append(achievement_id)
+    own_org = Q(memberships__organisation_id=need.owner_id)
+    people = User.objects.filter(pk__in=list(by_user), is_active=True).exclude(own_org).distinct().in_bulk()
+    titles = dict(Achievement.objects.filter(pk__in=list(scores)).values_list("pk", "title"))
+    experts = set(
+        User.objects.filter(pk__in=list(people), memberships__role=Role.EXPERT).values_list("pk", flat=True)
+    )
+    stored = _stored(StoredMatch.Direction.NEED_EXPERT, need=need)
+    rows = []
+    for user_id, user in people.items():
+        mine = sorted(by_user[user_id], key=lambda a: -scores[a])
+        score = min(1.0, scores[mine[0]] + 0.05 * (len(mine) - 1))
+        reasons = [Reason("expert_results", 1, {"count": len(mine), "title": titles[mine[0]]})]
+        if user_id in experts:
+            reasons.append(Reason("expert_role", 1))
+        rows.append(MatchRow(user, score, reasons, {"results": len(mine)}, stored.get(user_id),
+                             extra={"results": [(a, titles[a]) for a in mine[:3]]}))
+    rows.sort(key=lambda r: (-r.score, r.subject.pk))
+    return rows[:top]
+
+
+def pending_vector(record: Any, kind: str) -> bool:
+    """True while a record's vector is still queued (its matches are lexical only meanwhile)."""
+    return embedder_name() != "none" and record_vector(record, kind) is None
+
+
+def feedback_summary(*, since: datetime.date | None = None) -> dict[str, Any]:
+    """Counts of stored matches by state and decline reason, and how the ranking did: the share
+    of positive outcomes (contacted, negotiating) among the pairs people acted on, by rank."""
+    qs = StoredMatch.objects.all()
+    if since:
+        qs = qs.filter(updated_at__date__gte=since)
+    by_status = {s: 0 for s, _ in StoredMatch.Status.choices}
+    by_reason = {r: 0 for r, _ in StoredMatch.DeclineReason.choices}
+    buckets: dict[str, list[int]] = {"1–3": [0, 0], "4–10": [0, 0], "11+": [0, 0]}
+    for status, reason, rank in qs.values_list("status", "decline_reason", "rank"):
+        by_status[status] = by_status.get(status, 0) + 1
+        if reason:
+            by_reason[reason] = by_reason.get(reason, 0) + 1
+        if status == StoredMatch.Status.SUGGESTED or rank is None:
+            continue
+        bucket = "1–3" if rank <= 3 else "4–10" if rank <= 10 else "11+"
+        buckets[bucket][0] += 1
+        buckets[bucket][1] += status != StoredMatch.Status.DECLINED
+    return {"by_status": by_status, "by_reason": by_reason, "by_rank": buckets, "total": qs.count()}
