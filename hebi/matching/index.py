@@ -50,11 +50,12 @@ class LiveIndex:
 
     def refresh(self) -> Collection:
         with self.lock:
-            model_qs = matchable(self.kind)
-            if self.collection is None or self._stale(model_qs.count()):
+            if self.collection is None:
                 self._build()
             else:
                 self._catch_up()
+                if self._stale(matchable(self.kind).count()):
+                    self._build()
             assert self.collection is not None
             return self.collection
 

@@ -181,9 +181,17 @@ def notify(*, recipients: Iterable[Any], key: str, title: str, body: str, url: s
     return created
 
 
+class _Platform:
+    """The platform itself as a viewer: it pushes to every signed-in member, so it ranks what
+    any signed-in member may see."""
+
+    is_authenticated = True
+    pk = None
+
+
 def push_matches(record: Any) -> list[Notification]:
     """After publication: store the strong matches and tell the other sides' owners."""
-    system = None
+    system = _Platform()
     sent: list[Notification] = []
     if isinstance(record, Need):
         rows = selectors.results_for_need(viewer=system, need=record, top=PUSH_TOP)
@@ -199,7 +207,7 @@ def push_matches(record: Any) -> list[Notification]:
                       "reasons": [r.as_dict() for r in row.reasons]},
         )
         other = row.subject
-        url = reverse("catalog:need_detail" if isinstance(record, Need) else "catalog:achievement_detail",
+        url = reverse("catalog:need-detail" if isinstance(record, Need) else "catalog:achievement-detail",
                       args=[record.pk])
         for person in owners_to_notify(other):
             with translation.override(person.language or settings.LANGUAGE_CODE):
