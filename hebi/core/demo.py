@@ -388,6 +388,9 @@ class DemoLoader:
         from hebi.catalog.demo import load_catalog_demo
 
         load_catalog_demo(orgs=self.orgs, report=self.report)
+        from hebi.matching.demo import load_matching_demo
+
+        load_matching_demo(report=self.report)
         return accounts
 
 

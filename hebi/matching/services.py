@@ -66,7 +66,9 @@ def _pair(direction: str, left: Any, right: Any) -> dict[str, Any]:
     return {"need": left, "expert": right}
 
 
-def _current(direction: str, left: Any, right: Any, viewer: Any) -> tuple[float, int | None, dict[str, Any], list[Any]]:
+def _current(
+    direction: str, left: Any, right: Any, viewer: Any
+) -> tuple[float, int | None, dict[str, Any], list[Any]]:
     """The pair's score, rank and reasons as the ranking sees them now."""
     if direction == Match.Direction.NEED_RESULT:
         rows = selectors.results_for_need(viewer=viewer, need=left, top=50)
@@ -109,12 +111,19 @@ def match_feedback(
         try:
             with transaction.atomic():
                 match = Match.objects.create(
-                    direction=direction, score=score, rank=rank, components=components, reasons=reasons, **pair
+                    direction=direction,
+                    score=score,
+                    rank=rank,
+                    components=components,
+                    reasons=reasons,
+                    **pair,
                 )
         except IntegrityError:
             match = Match.objects.select_for_update().get(direction=direction, **pair)
     if match.status == status:
-        raise ValidationError({"status": _("该匹配已是“%(status)s”状态。") % {"status": match.get_status_display()}})
+        raise ValidationError(
+            {"status": _("该匹配已是“%(status)s”状态。") % {"status": match.get_status_display()}}
+        )
     label = dict(Match.DeclineReason.choices).get(reason, "")
     workflow.transition(
         actor=actor,
@@ -130,19 +139,26 @@ def match_feedback(
 
 
 def _advance_records(actor: Any, match: Match, status: str) -> None:
-    need = Need.objects.select_for_update().get(pk=match.need_id)
-    achievement = Achievement.objects.select_for_update().get(pk=match.achievement_id)
+    need = Need.objects.select_for_update().get(pk=match.need_id or 0)
+    achievement = Achievement.objects.select_for_update().get(pk=match.achievement_id or 0)
     note = _("匹配反馈：%(result)s") % {"result": achievement.title[:80]}
     if status in (Match.Status.CONTACTED, Match.Status.NEGOTIATING) and need.status == Need.Status.PUBLISHED:
-        workflow.transition(actor=actor, instance=need, to=Need.Status.MATCHED, reason=note, organisation=need.owner)
+        workflow.transition(
+            actor=actor, instance=need, to=Need.Status.MATCHED, reason=note, organisation=need.owner
+        )
     if status == Match.Status.NEGOTIATING:
         if need.status in (Need.Status.PUBLISHED, Need.Status.MATCHED):
-            workflow.transition(actor=actor, instance=need, to=Need.Status.NEGOTIATING, reason=note,
-                                organisation=need.owner)
+            workflow.transition(
+                actor=actor, instance=need, to=Need.Status.NEGOTIATING, reason=note, organisation=need.owner
+            )
         if achievement.status == Achievement.Status.PUBLISHED:
-            workflow.transition(actor=actor, instance=achievement, to=Achievement.Status.NEGOTIATING,
-                                reason=_("匹配反馈：%(need)s") % {"need": need.title[:80]},
-                                organisation=achievement.owner)
+            workflow.transition(
+                actor=actor,
+                instance=achievement,
+                to=Achievement.Status.NEGOTIATING,
+                reason=_("匹配反馈：%(need)s") % {"need": need.title[:80]},
+                organisation=achievement.owner,
+            )
 
 
 # -- pushes ---------------------------------------------------------------------------------------
@@ -155,11 +171,13 @@ def owners_to_notify(record: Any) -> list[Any]:
         people.update({u.pk: u for u in record.team.filter(is_active=True)})
     if getattr(record, "created_by", None) is not None and record.created_by.is_active:
         people[record.created_by.pk] = record.created_by
-    if isinstance(record, Need) and record.manager_id and record.manager.is_active:
-        people[record.manager.pk] = record.manager
+    manager = record.manager if isinstance(record, Need) else None
+    if manager is not None and manager.is_active:
+        people[manager.pk] = manager
     if not people:
         admins = User.objects.filter(
-            is_active=True, memberships__organisation=record.owner,
+            is_active=True,
+            memberships__organisation=record.owner,
             memberships__role__in=[Role.ORG_ADMIN, Role.TECH_MANAGER],
         ).distinct()
         people.update({u.pk: u for u in admins})
@@ -173,8 +191,9 @@ def notify(*, recipients: Iterable[Any], key: str, title: str, body: str, url: s
         try:
             with transaction.atomic():
                 created.append(
-                    Notification.objects.create(recipient=person, key=key[:120], title=title[:200], body=body[:2000],
-                                                url=url[:300])
+                    Notification.objects.create(
+                        recipient=person, key=key[:120], title=title[:200], body=body[:2000], url=url[:300]
+                    )
                 )
         except IntegrityError:
             continue  # already told about this pair
@@ -202,23 +221,38 @@ def push_matches(record: Any) -> list[Notification]:
             continue
         need, achievement = (record, row.subject) if isinstance(record, Need) else (row.subject, record)
         match, _created = Match.objects.get_or_create(
-            direction=Match.Direction.NEED_RESULT, need=need, achievement=achievement,
-            defaults={"score": row.score, "rank": position, "components": row.components,
-                      "reasons": [r.as_dict() for r in row.reasons]},
+            direction=Match.Direction.NEED_RESULT,
+            need=need,
+            achievement=achievement,
+            defaults={
+                "score": row.score,
+                "rank": position,
+                "components": row.components,
+                "reasons": [r.as_dict() for r in row.reasons],
+            },
         )
         other = row.subject
-        url = reverse("catalog:need-detail" if isinstance(record, Need) else "catalog:achievement-detail",
-                      args=[record.pk])
+        url = reverse(
+            "catalog:need-detail" if isinstance(record, Need) else "catalog:achievement-detail",
+            args=[record.pk],
+        )
         for person in owners_to_notify(other):
             with translation.override(person.language or settings.LANGUAGE_CODE):
                 if isinstance(record, Need):
                     title = _("新需求与您的成果匹配：%(title)s") % {"title": record.title}
                 else:
                     title = _("新成果可能解决您的需求：%(title)s") % {"title": record.title}
-                good, bad = row.texts()
+                good, _bad = row.texts()
                 body = _("匹配度 %(percent)s。%(why)s") % {"percent": row.percent, "why": "；".join(good[:3])}
-            sent.extend(notify(recipients=[person], key=f"match:need_result:{need.pk}:{achievement.pk}",
-                               title=title, body=body, url=url))
+            sent.extend(
+                notify(
+                    recipients=[person],
+                    key=f"match:need_result:{need.pk}:{achievement.pk}",
+                    title=title,
+                    body=body,
+                    url=url,
+                )
+            )
         if match.notified_at is None:
             Match.objects.filter(pk=match.pk).update(notified_at=timezone.now())
     return sent
@@ -252,4 +286,3 @@ def notification_read(*, actor: Any, notification: Notification) -> None:
         raise PermissionDenied(_("这不是您的通知。"))
     if notification.read_at is None:
         Notification.objects.filter(pk=notification.pk).update(read_at=timezone.now())
-

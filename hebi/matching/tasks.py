@@ -21,8 +21,12 @@ logger = logging.getLogger(__name__)
 @task()
 def embed_batch(kind: str, ids: list[int]) -> dict[str, float]:
     report = embedding.embed_records(kind, ids)
-    return {"embedded": report.embedded, "reused": report.reused, "unchanged": report.unchanged,
-            "seconds": round(report.seconds, 3)}
+    return {
+        "embedded": report.embedded,
+        "reused": report.reused,
+        "unchanged": report.unchanged,
+        "seconds": round(report.seconds, 3),
+    }
 
 
 def enqueue_pending(kinds: list[str] | None = None, batch: int | None = None) -> int:

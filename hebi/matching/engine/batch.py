@@ -82,7 +82,11 @@ def read_corpus(path: Path, report: BatchReport) -> list[CorpusRecord]:
     records: dict[str, CorpusRecord] = {}
     for number, value in _lines(path):
         ident = _identifier(value, path, number)
-        title, keywords, abstract = _text(value.get("title")), _text(value.get("keywords")), _text(value.get("abstract"))
+        title, keywords, abstract = (
+            _text(value.get("title")),
+            _text(value.get("keywords")),
+            _text(value.get("abstract")),
+        )
         if ident in records:
             report.warnings.append(f"{path}:{number}: duplicate id {ident!r}, first record kept")
             continue
@@ -131,14 +135,23 @@ class VectorStore:
         keys = sorted(self.vectors)
         fd, tmp = tempfile.mkstemp(dir=self.path.parent, suffix=".npz")
         os.close(fd)
-        np.savez(tmp, embedder=np.array(self.name), keys=np.array(keys),
-                 vectors=np.stack([self.vectors[k] for k in keys]))
+        np.savez(
+            tmp,
+            embedder=np.array(self.name),
+            keys=np.array(keys),
+            vectors=np.stack([self.vectors[k] for k in keys]),
+        )
         os.replace(tmp, self.path)
 
 
 def embed_all(
-    texts: list[str], role: str, embedder: Embedder, store: VectorStore, report: BatchReport,
-    progress: Callable[[str], None], batch: int = 32,
+    texts: list[str],
+    role: str,
+    embedder: Embedder,
+    store: VectorStore,
+    report: BatchReport,
+    progress: Callable[[str], None],
+    batch: int = 32,
 ) -> np.ndarray:
     keys = [f"{role}:{text_hash(t)}" for t in texts]
     missing = sorted({k: i for i, k in enumerate(keys) if k not in store.vectors}.values())
@@ -159,8 +172,14 @@ def embed_all(
 
 
 def run(
-    *, corpus: Path, queries: Path, out: Path, top: int, embedder: Embedder | None,
-    cache: Path | None = None, progress: Callable[[str], None] = lambda _: None,
+    *,
+    corpus: Path,
+    queries: Path,
+    out: Path,
+    top: int,
+    embedder: Embedder | None,
+    cache: Path | None = None,
+    progress: Callable[[str], None] = lambda _: None,
 ) -> BatchReport:
     if top < 1:
         raise BatchError("--top must be at least 1")
@@ -191,16 +210,21 @@ def run(
     return report
 
 
-def _write(handle: TextIO, collection: Collection, asked: list[tuple[str, str]],
-           vectors: np.ndarray | None, top: int) -> None:
+def _write(
+    handle: TextIO, collection: Collection, asked: list[tuple[str, str]], vectors: np.ndarray | None, top: int
+) -> None:
     for n, (ident, text) in enumerate(asked):
         matches = []
         if text.strip():
             vector = vectors[n] if vectors is not None else None
             matches = collection.rank(Query(tokenize(text), vector), top=top)
         ranked = [
-            {"id": m.id, "score": round(m.score, 4), "components": m.components(),
-             "reasons": [render(r) for r in m.reasons]}
+            {
+                "id": m.id,
+                "score": round(m.score, 4),
+                "components": m.components(),
+                "reasons": [render(r) for r in m.reasons],
+            }
             for m in matches
         ]
         handle.write(json.dumps({"query_id": ident, "ranked": ranked}, ensure_ascii=False) + "\n")

@@ -23,8 +23,16 @@ COOPERATION_MODES: dict[str, frozenset[str]] = {
     "joint": frozenset({"joint_development"}),
     "equity": frozenset({"equity", "invest_then_equity"}),
 }
-WEIGHTS = {"field": 1.0, "trl": 1.5, "price": 1.0, "mode": 1.0, "ip": 0.7, "deadline": 0.7, "local": 0.8,
-           "indicators": 1.2}
+WEIGHTS = {
+    "field": 1.0,
+    "trl": 1.5,
+    "price": 1.0,
+    "mode": 1.0,
+    "ip": 0.7,
+    "deadline": 0.7,
+    "local": 0.8,
+    "indicators": 1.2,
+}
 # A deadline this close leaves no time to mature a result that is below TRL 6 (pilot stage).
 TIGHT_DEADLINE_DAYS = 365
 PILOT_TRL = 6
@@ -87,26 +95,42 @@ def need_offer_fit(
     fit = Fit()
     if need.field and offer.field:
         same = need.field == offer.field
-        fit.add("field", 1.0 if same else 0.4, Reason("field_same" if same else "field_other", 0 if not same else 1))
+        fit.add(
+            "field",
+            1.0 if same else 0.4,
+            Reason("field_same" if same else "field_other", 0 if not same else 1),
+        )
     if need.min_trl and offer.trl:
         gap = need.min_trl - offer.trl
         if gap <= 0:
             fit.add("trl", 1.0, Reason("trl_ok", 1, {"trl": offer.trl, "wanted": need.min_trl}))
         else:
-            fit.add("trl", max(0.0, 1 - 0.3 * gap), Reason("trl_short", -1, {"trl": offer.trl, "wanted": need.min_trl}))
+            fit.add(
+                "trl",
+                max(0.0, 1 - 0.3 * gap),
+                Reason("trl_short", -1, {"trl": offer.trl, "wanted": need.min_trl}),
+            )
     if need.budget and offer.price_min is not None:
         if offer.price_min <= need.budget:
             fit.add("price", 1.0, Reason("price_ok", 1, {"price": offer.price_min, "budget": need.budget}))
         else:
             over = float(offer.price_min / need.budget) - 1
-            fit.add("price", max(0.0, 1 - over), Reason("price_over", -1, {"price": offer.price_min, "budget": need.budget}))
+            fit.add(
+                "price",
+                max(0.0, 1 - over),
+                Reason("price_over", -1, {"price": offer.price_min, "budget": need.budget}),
+            )
     wanted_modes = COOPERATION_MODES.get(need.cooperation or "")
     if wanted_modes is not None and offer.modes:
         shared = sorted(wanted_modes & offer.modes)
         if shared:
             fit.add("mode", 1.0, Reason("mode_ok", 1, {"modes": shared}))
         else:
-            fit.add("mode", 0.2, Reason("mode_other", -1, {"cooperation": need.cooperation, "modes": sorted(offer.modes)}))
+            fit.add(
+                "mode",
+                0.2,
+                Reason("mode_other", -1, {"cooperation": need.cooperation, "modes": sorted(offer.modes)}),
+            )
     if need.ip_ownership == "enterprise" and offer.modes:
         if offer.modes <= LICENCES:
             fit.add("ip", 0.2, Reason("ip_licence_only", -1))
@@ -154,7 +178,9 @@ def offer_fund_fit(
         if suits:
             fit.add("stage", 1.0, Reason("stage_ok", 1, {"stages": suits, "trl": offer.trl}))
         else:
-            fit.add("stage", 0.1, Reason("stage_other", -1, {"stages": sorted(fund.stages), "trl": offer.trl}))
+            fit.add(
+                "stage", 0.1, Reason("stage_other", -1, {"stages": sorted(fund.stages), "trl": offer.trl})
+            )
     if fund.sectors and field_name:
         hits = [s for s in fund.sectors if s and (s in field_name or field_name in s)]
         if hits:

