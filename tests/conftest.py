@@ -5,6 +5,8 @@ Charlie administers 中国一汽 (an enterprise) and has no say over Alice's uni
 Pat is a platform admin; Sam sits in the committee secretariat; Nina belongs nowhere.
 """
 
+import os
+
 import pytest
 from django.core.cache import cache
 from rest_framework.authtoken.models import Token
@@ -14,6 +16,9 @@ from hebi.core.roles import Role
 from hebi.matching import index as matching_index
 from tests.browser import chromium
 from tests.factories import MembershipFactory, OrganisationFactory, UserFactory
+
+# The live server of the browser tests imports hebi.wsgi: no index warm-up thread there.
+os.environ["HEBI_WARM_MATCHING"] = "0"
 
 
 @pytest.fixture(autouse=True)

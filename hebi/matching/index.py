@@ -11,6 +11,7 @@ the database (deletions, which leave no trace), or when masked rows pile up.
 from __future__ import annotations
 
 import datetime
+import logging
 import threading
 from dataclasses import dataclass, field
 from typing import Any
@@ -23,6 +24,8 @@ from django.utils import timezone
 from hebi.matching.documents import Meta, entries, matchable
 from hebi.matching.engine import Collection, get_embedder
 from hebi.matching.models import Embedding, Kind
+
+logger = logging.getLogger(__name__)
 
 REBUILD_MASKED_SHARE = 0.25
 # Rows written within this margin before the last look are read again: two transactions that
@@ -167,3 +170,24 @@ def reset() -> None:
 def status(kind: str) -> dict[str, Any]:
     found, _ = collection(kind)
     return {"records": len(found), "embedded": found.embedded}
+
+
+def warm_up() -> threading.Thread:
+    """Build every kind's index (and load the embedder) in a daemon thread."""
+
+    def build() -> None:
+        from django.db import connection
+
+        try:
+            for kind in Kind.values:
+                live(kind).refresh()
+            if settings.HEBI_EMBEDDER != "none":
+                get_embedder(settings.HEBI_EMBEDDER)
+        except Exception:  # a missing table before migrate, say: the first request builds it
+            logger.warning("Matching index warm-up failed; it will be built on first use", exc_info=True)
+        finally:
+            connection.close()
+
+    thread = threading.Thread(target=build, name="hebi-matching-warm-up", daemon=True)
+    thread.start()
+    return thread
