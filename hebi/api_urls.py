@@ -4,6 +4,7 @@ from rest_framework.routers import DefaultRouter
 
 from hebi.catalog.api import AchievementViewSet, NeedViewSet
 from hebi.catalog.patent_api import ImportJobViewSet, PatentViewSet
+from hebi.matching.api import AchievementMatchesView, FeedbackView, NeedMatchesView, NotificationViewSet
 from hebi.orgs.api import MembershipViewSet, OrganisationViewSet, PersonViewSet, RegionViewSet
 
 router = DefaultRouter()
@@ -15,5 +16,12 @@ router.register("achievements", AchievementViewSet, basename="achievement")
 router.register("needs", NeedViewSet, basename="need")
 router.register("patents", PatentViewSet, basename="patent")
 router.register("patent-imports", ImportJobViewSet, basename="patent-import")
+router.register("notifications", NotificationViewSet, basename="notification")
 
-urlpatterns = [path("auth/token/", obtain_auth_token, name="api-token"), *router.urls]
+urlpatterns = [
+    path("auth/token/", obtain_auth_token, name="api-token"),
+    path("needs/<str:pk>/matches/", NeedMatchesView.as_view(), name="need-matches"),
+    path("achievements/<str:pk>/matches/", AchievementMatchesView.as_view(), name="achievement-matches"),
+    path("matches/feedback/", FeedbackView.as_view(), name="match-feedback"),
+    *router.urls,
+]

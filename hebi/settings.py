@@ -88,6 +88,7 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "django.template.context_processors.i18n",
                 "hebi.core.context_processors.navigation",
+                "hebi.matching.context_processors.notifications",
             ],
         },
     },
@@ -181,6 +182,7 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    "ENUM_NAME_OVERRIDES": {"MatchStatusEnum": "hebi.matching.models.Match.Status"},
 }
 
 # Background work (imports, search re-indexing) goes through one task API (django-tasks). The

@@ -12,6 +12,7 @@ urlpatterns = [
     path("platforms/", include("hebi.platforms.urls")),
     path("funds/", include("hebi.finance.urls")),
     path("patents/", include("hebi.catalog.patent_urls")),
+    path("", include("hebi.matching.urls")),
     path("", include("hebi.catalog.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),

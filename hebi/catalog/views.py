@@ -39,6 +39,7 @@ from hebi.catalog.workflow import allowed_targets, status_history, status_label
 from hebi.core.audit import history_for
 from hebi.core.forms import apply_validation_error
 from hebi.core.permissions import can_contribute, is_platform_admin, roles_by_org
+from hebi.matching.views import match_sections
 from hebi.orgs.models import Organisation
 from hebi.orgs.selectors import viewer_organisations
 
@@ -202,6 +203,7 @@ def _detail(request: HttpRequest, kind: Kind, pk: int) -> HttpResponse:
     else:
         context["team"] = subject.team.all()
         context["patents"] = subject.patents.all()
+    context["matching"] = match_sections(request, subject)
     return render(request, "catalog/detail.html", context)
 
 

@@ -4,7 +4,7 @@ from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
-from hebi.core.permissions import all_roles, is_platform_admin
+from hebi.core.permissions import all_roles, has_oversight, is_platform_admin
 from hebi.core.roles import Role
 
 
@@ -24,6 +24,9 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
     ]
     if is_platform_admin(user):
         items.append(("core:audit", _("审计日志")))
+    if has_oversight(user):
+        items.append(("matching:report", _("匹配反馈")))
+        items.append(("matching:index", _("语义向量")))
     roles = all_roles(user)
     return {
         "nav_items": items,

@@ -114,7 +114,8 @@ def load_feedback(report: Any) -> None:
 
 def load_matching_demo(*, report: Any) -> None:
     loaded = load_vectors()
-    report.created["embeddings"] = report.created.get("embeddings", 0) + loaded
+    if loaded:
+        report.created["embeddings"] = report.created.get("embeddings", 0) + loaded
     load_feedback(report)
     if settings.HEBI_EMBEDDER != "none":
         # What the file did not cover is computed by the worker that `make demo` starts.

@@ -3,8 +3,6 @@ from __future__ import annotations
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from hebi.matching.models import Match
-
 
 class FeedbackForm(forms.Form):
     """What a match row posts. Status and reason are plain text on purpose: the feedback service
@@ -19,7 +17,3 @@ class ReportForm(forms.Form):
     since = forms.DateField(
         label=_("起始日期"), required=False, widget=forms.DateInput(attrs={"type": "date"})
     )
-
-
-def decline_reason_choices() -> list[tuple[str, str]]:
-    return [("", str(_("选择婉拒原因"))), *((v, str(label)) for v, label in Match.DeclineReason.choices)]

@@ -243,7 +243,8 @@ def push_matches(record: Any) -> list[Notification]:
                 else:
                     title = _("新成果可能解决您的需求：%(title)s") % {"title": record.title}
                 good, _bad = row.texts()
-                body = _("匹配度 %(percent)s。%(why)s") % {"percent": row.percent, "why": "；".join(good[:3])}
+                why = "；".join(good[:3])
+                body = _("匹配度 %(percent)s%%。%(why)s") % {"percent": row.percent, "why": why}
             sent.extend(
                 notify(
                     recipients=[person],
