@@ -23,8 +23,9 @@ import math
 import os
 import sys
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -106,7 +107,9 @@ def evaluate(methods: Methods, papers: list[dict], data: dict) -> dict[str, dict
         row: dict[str, float] = {}
         for task in ("title", "keywords"):
             rr, recall, same = [], [], []
-            for i, (tokens, vector) in enumerate(zip(data[f"{task}_tokens"], data[f"{task}_vectors"], strict=True)):
+            for i, (tokens, vector) in enumerate(
+                zip(data[f"{task}_tokens"], data[f"{task}_vectors"], strict=True)
+            ):
                 order = ranked_rows(methods.scores(method, tokens, vector))
                 rr.append(reciprocal_rank(order, i))
                 recall.append(float(i in order[:TOP]))
@@ -117,17 +120,15 @@ def evaluate(methods: Methods, papers: list[dict], data: dict) -> dict[str, dict
             row[f"{task} R@10"] = float(np.mean(recall))
             if task == "title":
                 row["title same-discipline P@10"] = float(np.mean(same))
-        row["needs nDCG@10"] = float(
-            np.mean(
-                [
-                    ndcg(ranked_rows(methods.scores(method, tokens, vector)), grades)
-                    for tokens, vector, grades in zip(
-                        data["need_tokens"], data["need_vectors"], data["need_grades"], strict=True
-                    )
-                ]
+        per_need = [
+            ndcg(ranked_rows(methods.scores(method, tokens, vector)), grades)
+            for tokens, vector, grades in zip(
+                data["need_tokens"], data["need_vectors"], data["need_grades"], strict=True
             )
-        )
+        ]
+        row["needs nDCG@10"] = float(np.mean(per_need))
         figures[method] = row
+        data[f"{method}_per_need"] = per_need
     return figures
 
 
@@ -139,26 +140,43 @@ def check_against_rank(methods: Methods, data: dict, samples: int = 20) -> None:
         assert ours == served, (ours, served)
 
 
-def print_table(figures: dict[str, dict[str, float]]) -> bool:
-    names = list(figures["hybrid"])
-    header = f"{'task / metric':<28}{'lexical':>9}{'dense':>9}{'hybrid':>9}{'hybrid − best single':>22}{'hybrid / best':>15}"
+def print_table(figures: dict[str, dict[str, float]]) -> list[str]:
+    """The table; returns the figures on which hybrid does not beat both single methods."""
+    header = (
+        f"{'task / metric':<28}{'lexical':>9}{'dense':>9}{'hybrid':>9}{'hybrid − best single':>22}"
+        f"{'hybrid / best':>15}  verdict"
+    )
     print(header)
     print("-" * len(header))
-    wins = True
-    for name in names:
+    not_won = []
+    for name in figures["hybrid"]:
         lexical, dense, hybrid = (figures[m][name] for m in METHODS)
         best = max(lexical, dense)
-        wins &= hybrid > best
+        verdict = "beats both" if hybrid > best else "ties" if hybrid == best else "LOSES"
+        if hybrid <= best:
+            not_won.append(f"{name} ({verdict.lower()})")
         ratio = hybrid / best if best else float("inf")
-        print(f"{name:<28}{lexical:9.3f}{dense:9.3f}{hybrid:9.3f}{hybrid - best:+22.3f}{ratio:14.3f}×")
-    return wins
+        figures_text = f"{lexical:9.4f}{dense:9.4f}{hybrid:9.4f}{hybrid - best:+22.4f}{ratio:14.3f}×"
+        print(f"{name:<28}{figures_text}  {verdict}")
+    return not_won
+
+
+def per_need_counts(data: dict) -> str:
+    hybrid = np.array(data["hybrid_per_need"])
+    parts = []
+    for other in ("lexical", "dense"):
+        diff = hybrid - np.array(data[f"{other}_per_need"])
+        parts.append(
+            f"vs {other} {(diff > 1e-9).sum()}/{(np.abs(diff) <= 1e-9).sum()}/{(diff < -1e-9).sum()}"
+        )
+    return "needs where hybrid nDCG@10 is higher/equal/lower: " + ", ".join(parts)
 
 
 def prepare(papers: list[dict], needs: list[dict]) -> tuple[Methods, dict]:
     cache = VectorCache(CACHE)
     started = time.perf_counter()
     abstract_tokens = [tokenize(p["abstract"]) for p in papers]
-    data = {
+    data: dict[str, Any] = {
         "title_tokens": [tokenize(p["title"]) for p in papers],
         "keywords_tokens": [tokenize("、".join(p["keywords"])) for p in papers],
         "need_tokens": [tokenize(n["text"]) for n in needs],
@@ -179,21 +197,30 @@ def prepare(papers: list[dict], needs: list[dict]) -> tuple[Methods, dict]:
 
 
 def fusion_setting() -> str:
-    source = ranker.Collection.text_scores.__doc__ or ""
-    return f"LEXICAL_WEIGHT={ranker.LEXICAL_WEIGHT} — {source.strip().splitlines()[0]}"
+    return (
+        f"w = LEXICAL_WEIGHT = {ranker.LEXICAL_WEIGHT}; fused = w·lexical + (1 − w)·semantic, "
+        "lexical = BM25 / the query's best BM25, "
+        "semantic = the cosine's rise above the collection mean / the best rise"
+    )
 
 
-def main(report: Callable[[str], None] = print) -> None:
+def main() -> None:
     papers = read_jsonl(PAPERS)
     needs = read_jsonl(NEEDS)
     methods, data = prepare(papers, needs)
     check_against_rank(methods, data)
     started = time.perf_counter()
     figures = evaluate(methods, papers, data)
-    report(f"fusion: {fusion_setting()}")
-    report(f"evaluated 3 methods × ({2 * len(papers)} paper queries + {len(needs)} needs) in {time.perf_counter() - started:.1f} s")
-    wins = print_table(figures)
-    report(f"goal (hybrid beats both single methods on every figure): {'met' if wins else 'MISSED'}")
+    elapsed = time.perf_counter() - started
+    print(f"fusion: {fusion_setting()}")
+    print(
+        f"evaluated 3 methods × ({2 * len(papers)} paper queries + {len(needs)} needs) in {elapsed:.1f} s\n"
+    )
+    not_won = print_table(figures)
+    print(per_need_counts(data))
+    goal = "met" if not not_won else f"MISSED on {', '.join(not_won)}"
+    print(f"goal (hybrid beats both single methods on every figure): {goal}")
+    print("R@10 of the paper's own abstract is near 1 for all three methods: one query moves it by 0.0005.")
 
 
 if __name__ == "__main__":

@@ -19,7 +19,9 @@ def paper_ids() -> set[str]:
     papers = settings.HEBI_SHARED_DATA_DIR / "csl" / "papers.jsonl"
     if not papers.exists():
         pytest.skip(f"CSL papers not available at {papers}")
-    return {json.loads(line)["id"] for line in papers.read_text(encoding="utf-8").splitlines() if line.strip()}
+    return {
+        json.loads(line)["id"] for line in papers.read_text(encoding="utf-8").splitlines() if line.strip()
+    }
 
 
 def test_there_are_at_least_thirty_needs_with_unique_ids(needs):

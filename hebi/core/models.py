@@ -96,7 +96,10 @@ class Notification(models.Model):
     messages with the same key."""
 
     recipient = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name=_("接收人"), on_delete=models.CASCADE, related_name="notifications"
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("接收人"),
+        on_delete=models.CASCADE,
+        related_name="notifications",
     )
     key = models.CharField(_("通知主题"), max_length=120)
     title = models.CharField(_("标题"), max_length=200)
@@ -110,7 +113,9 @@ class Notification(models.Model):
         verbose_name = _("站内通知")
         verbose_name_plural = _("站内通知")
         ordering = ["-created_at", "-id"]
-        constraints = [models.UniqueConstraint(fields=["recipient", "key"], name="notification_once_per_subject")]
+        constraints = [
+            models.UniqueConstraint(fields=["recipient", "key"], name="notification_once_per_subject")
+        ]
         indexes = [models.Index(fields=["recipient", "read_at"])]
 
     def __str__(self) -> str:

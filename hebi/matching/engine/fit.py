@@ -98,7 +98,7 @@ def need_offer_fit(
         fit.add(
             "field",
             1.0 if same else 0.4,
-            Reason("field_same" if same else "field_other", 0 if not same else 1),
+            Reason("field_same" if same else "field_other", 1 if same else -1),
         )
     if need.min_trl and offer.trl:
         gap = need.min_trl - offer.trl

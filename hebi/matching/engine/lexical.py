@@ -15,6 +15,7 @@ import math
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from typing import NamedTuple
 
 import numpy as np
 
@@ -43,6 +44,13 @@ class _Segment:
         return self.indptr.nbytes + self.docs.nbytes + self.tfc.nbytes
 
 
+class _QueryPostings(NamedTuple):
+    names: dict[int, str]  # term id → the query's token
+    ids: list[int]
+    idf: np.ndarray
+    by_segment: list[list[tuple[str, np.float32, np.ndarray, np.ndarray]]]
+
+
 class LexicalIndex:
     def __init__(self) -> None:
         self.vocab: dict[str, int] = {}
@@ -53,6 +61,7 @@ class LexicalIndex:
         self._total_length = 0
         self._segments: list[_Segment] = []
         self._open: list[tuple[int, np.ndarray, np.ndarray]] = []
+        self._explaining: tuple[tuple, _QueryPostings] | None = None
 
     # -- building ----------------------------------------------------------------------------
     def term_ids(self, tokens: Iterable[str]) -> np.ndarray:
@@ -126,8 +135,17 @@ class LexicalIndex:
         return (self._total_length / self.size) if self.size and self._total_length else 1.0
 
     @property
+    def alive(self) -> np.ndarray:
+        """Which rows are current (not removed or replaced); a view, not a copy."""
+        return self._alive[: self.size]
+
+    @property
     def removed(self) -> int:
         return self.size - int(self._alive[: self.size].sum())
+
+    def document_frequency(self, term: str) -> int:
+        term_id = self.vocab.get(term)
+        return int(self._df[term_id]) if term_id is not None else 0
 
     def idf(self, term: str) -> float:
         """Lucene's IDF, as in bm25s: log(1 + (N − df + 0.5) / (df + 0.5))."""
@@ -171,19 +189,38 @@ class LexicalIndex:
         out[~self._alive[: self.size]] = 0.0
         return out
 
-    def contributions(self, query: Iterable[str], row: int) -> dict[str, float]:
-        """What each query term adds to one row's score: the terms a match can cite."""
+    def _query_postings(self, query: tuple[str, ...]) -> _QueryPostings:
+        """The query's terms, IDF weights and postings in every segment. A ranking explains its
+        candidates one row at a time, so these are kept for the next call with the same query
+        (and the same index: any addition changes the size, and with it the weights)."""
+        key = (query, self.size, len(self._segments))
+        kept = self._explaining
+        if kept is not None and kept[0] == key:
+            return kept[1]
         names = {self.vocab[t]: t for t in query if t and t in self.vocab}
         ids, idf = self._query_terms(names.values())
+        by_segment = [
+            [(names[term], weight, *segment.postings(term)) for term, weight in zip(ids, idf, strict=True)]
+            for segment in self._segments
+        ]
+        postings = _QueryPostings(names, ids, idf, by_segment)
+        self._explaining = (key, postings)
+        return postings
+
+    def contributions(self, query: Iterable[str], row: int) -> dict[str, float]:
+        """What each query term adds to one row's score: the terms a match can cite."""
+        names, ids, idf, by_segment = self._query_postings(tuple(query))
         found: dict[str, float] = {}
-        for segment in self._segments:
-            if not segment.start <= row < segment.start + segment.rows:
+        # strict=False: a segment another thread sealed since the postings were gathered is left out
+        # of this one call only (the segment count is part of the key).
+        for segment, postings in zip(self._segments, by_segment, strict=False):
+            local = row - segment.start
+            if not 0 <= local < segment.rows:
                 continue
-            for term, weight in zip(ids, idf, strict=True):
-                docs, tfc = segment.postings(term)
-                at = int(np.searchsorted(docs, row - segment.start))
-                if at < docs.size and docs[at] == row - segment.start:
-                    found[names[term]] = float(tfc[at] * weight)
+            for name, weight, docs, tfc in postings:
+                at = int(docs.searchsorted(local))
+                if at < docs.size and docs[at] == local:
+                    found[name] = float(tfc[at] * weight)
         for open_row, terms, tf in self._open:
             if open_row == row:
                 norm = K1 * (1 - B + B * self._lengths[row] / self.avgdl)

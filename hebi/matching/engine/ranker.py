@@ -28,6 +28,7 @@ CANDIDATES = 60
 MAX_TERMS_SHOWN = 6
 SEMANTIC_HIGH = 0.8
 SEMANTIC_MEDIUM = 0.55
+TELLING_SHARE = 0.03
 
 
 @dataclass(frozen=True)
@@ -102,6 +103,11 @@ class Collection:
             self._place(row, record_id, tokens, facts)
 
     def _place(self, row: int, record_id: Hashable, tokens: Sequence[str], facts: Any) -> None:
+        earlier = self._rows.get(record_id)
+        if earlier is not None:  # the same id twice in one bulk load: the later record wins
+            self.lexical.remove(earlier)
+            self._ids[earlier] = None
+            self._facts[earlier] = None
         self._ids.append(record_id)
         self._facts.append(facts)
         self._token_keys.append(hash(tuple(tokens)))
@@ -184,8 +190,7 @@ class Collection:
         if not self._rows or top <= 0:
             return []
         fused, lexical, semantic = self.text_scores(query)
-        live = np.zeros(len(self._ids), dtype=bool)
-        live[list(self._rows.values())] = True
+        live = self.lexical.alive.copy()  # the rows of current records; replaced rows are removed
         for record_id in query.exclude:
             if record_id in self._rows:
                 live[self._rows[record_id]] = False
@@ -205,7 +210,9 @@ class Collection:
         results.sort(key=lambda m: -m.score)
         return results[:top]
 
-    def explain(self, query: Query, record_id: Hashable, *, today: datetime.date | None = None) -> Match | None:
+    def explain(
+        self, query: Query, record_id: Hashable, *, today: datetime.date | None = None
+    ) -> Match | None:
         """The score and reasons of one record for the query, ranked or not (feedback, pushes)."""
         row = self._rows.get(record_id)
         if row is None:
@@ -214,12 +221,21 @@ class Collection:
         return self._explain(query, row, float(fused[row]), lexical, semantic, today or datetime.date.today())
 
     def _explain(
-        self, query: Query, row: int, text_score: float, lexical: np.ndarray, semantic: np.ndarray | None,
+        self,
+        query: Query,
+        row: int,
+        text_score: float,
+        lexical: np.ndarray,
+        semantic: np.ndarray | None,
         day: datetime.date,
     ) -> Match:
         contributions = self.lexical.contributions(query.tokens, row)
         reasons: list[Reason] = []
-        terms = shown_terms(contributions)
+        # Words most records contain (研究, 方法, 提高) explain nothing: only telling words are cited.
+        common = max(2.0, TELLING_SHARE * self.lexical.size)
+        terms = shown_terms(
+            {t: c for t, c in contributions.items() if self.lexical.document_frequency(t) <= common}
+        )
         if terms:
             reasons.append(Reason("terms", 1, {"terms": list(terms)}))
         sem: float | None = None
