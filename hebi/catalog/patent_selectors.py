@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 
 from hebi.catalog.models import ImportJob, Patent, PatentFeedback
 from hebi.catalog.patent_services import can_edit_patents
+from hebi.core.converters import parse_id
 from hebi.core.permissions import can_view_private, roles_by_org
 from hebi.orgs.models import Organisation
 
@@ -61,10 +62,9 @@ def patent_get(*, viewer: Any, pk: int) -> Patent:
 
 
 def active_organisation(*, viewer: Any, pk: Any) -> Organisation:
-    text = str(pk or "")
-    if not text.isdigit() or len(text) > 18:
+    number = parse_id(pk)
+    if number is None:
         raise Http404(_("没有找到该机构。"))
-    number = int(text)
     return get_object_or_404(Organisation, pk=number, is_active=True)
 
 

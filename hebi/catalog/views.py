@@ -37,6 +37,7 @@ from hebi.catalog.models import (
 from hebi.catalog.search.text import highlight
 from hebi.catalog.workflow import allowed_targets, status_history, status_label
 from hebi.core.audit import history_for
+from hebi.core.converters import parse_id
 from hebi.core.forms import apply_validation_error
 from hebi.core.permissions import can_contribute, is_platform_admin, roles_by_org
 from hebi.matching.views import match_sections
@@ -44,11 +45,6 @@ from hebi.orgs.models import Organisation
 from hebi.orgs.selectors import viewer_organisations
 
 PAGE_SIZE = 20
-
-
-def _as_id(value: Any) -> int | None:
-    text = str(value or "")
-    return int(text) if text.isdigit() and len(text) <= 18 else None
 
 
 def _errors_as_messages(request: HttpRequest, form: Any) -> None:
@@ -225,7 +221,7 @@ def _owner_for_new(request: HttpRequest) -> Organisation:
             if str(org.pk) == wanted:
                 return org
         # Another organisation's id: not the viewer's to write for.
-        get_object_or_404(Organisation, pk=_as_id(wanted) or 0)
+        get_object_or_404(Organisation, pk=parse_id(wanted) or 0)
         raise PermissionDenied(_("只有本机构成员或平台管理员可以执行此操作。"))
     if len(orgs) == 1:
         return orgs[0]
@@ -432,7 +428,7 @@ def access_decide(request: HttpRequest, pk: int) -> HttpResponse:
 
 # -- workspace ---------------------------------------------------------------------------------
 def _workspace_org(request: HttpRequest, org_id: Any) -> Organisation:
-    organisation = get_object_or_404(Organisation, pk=_as_id(org_id) or 0, is_active=True)
+    organisation = get_object_or_404(Organisation, pk=parse_id(org_id) or 0, is_active=True)
     if organisation.pk not in roles_by_org(request.user) and not is_platform_admin(request.user):
         raise Http404(_("没有找到该页面。"))
     return organisation

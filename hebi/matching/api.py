@@ -16,27 +16,22 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from hebi.catalog import selectors as catalog
-from hebi.catalog.models import Achievement, Need
 from hebi.catalog.workflow import status_history
 from hebi.core.api import UserLanguageMixin
+from hebi.core.converters import parse_id
 from hebi.core.models import Notification
 from hebi.matching import selectors, services
 from hebi.matching.engine import Reason, summary
 from hebi.matching.models import Kind, Match
-from hebi.matching.views import in_halls, own_notifications, resolve_pair
 
 MAX_ID = 10**18 - 1
 
 
 def _pk(value: Any) -> int:
-    text = str(value)
-    if not text.isdigit() or len(text) > 18:
+    pk = parse_id(value)
+    if pk is None:
         raise Http404
-    return int(text)
-
-
-def _pending(record: Need | Achievement, kind: str) -> bool:
-    return in_halls(record) and selectors.pending_vector(record, kind)
+    return pk
 
 
 # -- ranked matches ------------------------------------------------------------------------------
@@ -124,7 +119,7 @@ class NeedMatchesView(UserLanguageMixin, APIView):
         need = catalog.need_get(viewer=request.user, pk=_pk(pk))
         data = {
             "need": need.pk,
-            "pending_vector": _pending(need, Kind.NEED),
+            "pending_vector": selectors.pending_vector(need, Kind.NEED),
             "results": selectors.results_for_need(viewer=request.user, need=need),
         }
         return Response(NeedMatchesSerializer(data).data)
@@ -141,7 +136,7 @@ class AchievementMatchesView(UserLanguageMixin, APIView):
         achievement = catalog.achievement_get(viewer=request.user, pk=_pk(pk))
         data = {
             "achievement": achievement.pk,
-            "pending_vector": _pending(achievement, Kind.ACHIEVEMENT),
+            "pending_vector": selectors.pending_vector(achievement, Kind.ACHIEVEMENT),
             "needs": selectors.needs_for_result(viewer=request.user, achievement=achievement),
             "funds": selectors.funds_for_result(viewer=request.user, achievement=achievement),
         }
@@ -246,7 +241,7 @@ class FeedbackView(UserLanguageMixin, APIView):
         serializer = FeedbackSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         data = serializer.validated_data
-        left, right = resolve_pair(
+        left, right = selectors.resolve_pair(
             viewer=request.user, direction=data["direction"], left_id=data["left"], right_id=data["right"]
         )
         match = services.match_feedback(
@@ -285,14 +280,14 @@ class NotificationViewSet(UserLanguageMixin, mixins.ListModelMixin, viewsets.Gen
     filter_backends: list[Any] = []
 
     def get_queryset(self):  # type: ignore[no-untyped-def]
-        qs = own_notifications(self.request.user)
+        qs = selectors.own_notifications(self.request.user)
         if self.request.query_params.get("unread") in ("1", "true"):
             qs = qs.filter(read_at__isnull=True)
         return qs
 
     def get_object(self) -> Notification:
         pk = _pk(self.kwargs.get("pk", ""))
-        note = own_notifications(self.request.user).filter(pk=pk).first()
+        note = selectors.own_notifications(self.request.user).filter(pk=pk).first()
         if note is None:
             raise Http404
         return note

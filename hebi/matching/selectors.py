@@ -10,19 +10,27 @@ import datetime
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import Any
+from typing import Any, cast
 
 from django.contrib.auth import get_user_model
-from django.db.models import Q
+from django.db.models import BooleanField, ExpressionWrapper, Q, QuerySet
+from django.http import Http404
+from django.shortcuts import get_object_or_404
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
+from hebi.catalog import selectors as catalog
 from hebi.catalog.models import Achievement, Need, Patent, PriceKind, TransferMode
+from hebi.core.converters import parse_id
+from hebi.core.models import Notification
 from hebi.core.roles import Role
 from hebi.finance.models import FundProfile
+from hebi.finance.selectors import fund_get
 from hebi.matching import index
-from hebi.matching.documents import is_local, need_facts, offer_facts, tokens_of
+from hebi.matching.documents import embed_text, is_local, need_facts, offer_facts, tokens_of
 from hebi.matching.embedding import embedder_name
-from hebi.matching.engine import FundFacts, Match, Query, Reason, offer_fund_fit, summary
+from hebi.matching.engine import FundFacts, Match, Query, Reason, offer_fund_fit, summary, text_hash
+from hebi.matching.index import decode
 from hebi.matching.models import Embedding, Kind
 from hebi.matching.models import Match as StoredMatch
 
@@ -57,15 +65,16 @@ def labels() -> dict[str, Any]:
 
 
 def record_vector(record: Any, kind: str) -> Any:
-    """The record's stored vector when it was computed from its current text, else None."""
-    from hebi.matching.documents import embed_text
-    from hebi.matching.engine import text_hash
-    from hebi.matching.index import decode
+    """The record's stored vector when it was computed from its current text, else None.
 
-    row = Embedding.objects.filter(kind=kind, object_id=record.pk, embedder=embedder_name()).first()
-    if row is None or row.text_hash != text_hash(embed_text(record)):
-        return None
-    return decode(row.vector, row.dim)
+    Kept on the record object: a need page ranks results, patents and experts and asks whether
+    the vector is pending, all for the same record in the same request."""
+    memo = record.__dict__.setdefault("_matching_vectors", {})
+    if kind not in memo:
+        row = Embedding.objects.filter(kind=kind, object_id=record.pk, embedder=embedder_name()).first()
+        current = row is not None and row.text_hash == text_hash(embed_text(record))
+        memo[kind] = decode(row.vector, row.dim) if current and row is not None else None
+    return memo[kind]
 
 
 def _allowed(viewer: Any, meta: dict[int, Any], owner_id: int) -> Any:
@@ -120,9 +129,7 @@ def results_for_need(*, viewer: Any, need: Need, top: int = 10) -> list[MatchRow
 
 def patents_for_need(*, viewer: Any, need: Need, top: int = 5) -> list[MatchRow]:
     found, meta = index.collection(Kind.PATENT)
-    query = need_query(need, viewer, meta)
-    query.vector = query.vector if found.dense is not None else None
-    matches = found.rank(query, top=top, today=timezone.localdate())
+    matches = found.rank(need_query(need, viewer, meta), top=top, today=timezone.localdate())
     objects = Patent.objects.select_related("owner").in_bulk([m.id for m in matches])
     return _rows(matches, objects, {})
 
@@ -220,8 +227,9 @@ def experts_for_need(*, viewer: Any, need: Need, top: int = 5) -> list[MatchRow]
 
 
 def pending_vector(record: Any, kind: str) -> bool:
-    """True while a record's vector is still queued (its matches are lexical only meanwhile)."""
-    return embedder_name() != "none" and record_vector(record, kind) is None
+    """True while a published record's vector is still queued (its matches are lexical only
+    meanwhile). A draft is never embedded, so it is never pending."""
+    return in_halls(record) and embedder_name() != "none" and record_vector(record, kind) is None
 
 
 def feedback_summary(*, since: datetime.date | None = None) -> dict[str, Any]:
@@ -243,3 +251,30 @@ def feedback_summary(*, since: datetime.date | None = None) -> dict[str, Any]:
         buckets[bucket][0] += 1
         buckets[bucket][1] += status != StoredMatch.Status.DECLINED
     return {"by_status": by_status, "by_reason": by_reason, "by_rank": buckets, "total": qs.count()}
+
+
+def in_halls(record: Need | Achievement) -> bool:
+    """Published (and so embedded and matched for others), as opposed to a draft or withdrawn."""
+    states = cast(list[str], catalog.HALL_STATES[type(record)])
+    return record.status in states
+
+
+def resolve_pair(*, viewer: Any, direction: str, left_id: Any, right_id: Any) -> tuple[Any, Any]:
+    """The two sides of a pair, each fetched as the viewer may see it: 404 otherwise."""
+    left_pk, right_pk = parse_id(left_id), parse_id(right_id)
+    if left_pk is None or right_pk is None:
+        raise Http404(_("没有找到该匹配。"))
+    if direction == StoredMatch.Direction.NEED_RESULT:
+        need = catalog.need_get(viewer=viewer, pk=left_pk)
+        return need, catalog.achievement_get(viewer=viewer, pk=right_pk)
+    if direction == StoredMatch.Direction.RESULT_FUND:
+        return catalog.achievement_get(viewer=viewer, pk=left_pk), fund_get(viewer=viewer, pk=right_pk)
+    if direction == StoredMatch.Direction.NEED_EXPERT:
+        expert = get_object_or_404(get_user_model(), pk=right_pk, is_active=True)
+        return catalog.need_get(viewer=viewer, pk=left_pk), expert
+    raise Http404(_("未知的匹配方向。"))
+
+
+def own_notifications(viewer: Any) -> QuerySet[Notification]:
+    unread = ExpressionWrapper(Q(read_at__isnull=True), output_field=BooleanField())
+    return Notification.objects.filter(recipient=viewer).order_by(unread.desc(), "-created_at", "-id")

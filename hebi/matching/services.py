@@ -282,6 +282,11 @@ def send_digests(user_ids: Iterable[int] | None = None) -> int:
     return sent
 
 
+def notifications_read_all(*, actor: Any) -> int:
+    """Mark every unread notification of the actor read, in one update. Returns how many."""
+    return Notification.objects.filter(recipient=actor, read_at__isnull=True).update(read_at=timezone.now())
+
+
 def notification_read(*, actor: Any, notification: Notification) -> None:
     if notification.recipient_id != actor.pk:
         raise PermissionDenied(_("这不是您的通知。"))

