@@ -14,7 +14,6 @@ import datetime
 import logging
 import threading
 from dataclasses import dataclass, field
-from typing import Any
 
 import numpy as np
 from django.conf import settings
@@ -154,11 +153,6 @@ def reset() -> None:
     """Forget every index (tests; after the embedder setting changed)."""
     with _guard:
         _indexes.clear()
-
-
-def status(kind: str) -> dict[str, Any]:
-    found, _ = collection(kind)
-    return {"records": len(found), "embedded": found.embedded}
 
 
 def warm_up() -> threading.Thread:

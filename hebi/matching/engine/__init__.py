@@ -1,9 +1,9 @@
 """Pure ranking code: no ORM, no settings read. Plain data in, ranked and explained matches out.
 
-    collection = Collection(dim=384)                   # or Collection(None): lexical only
-    collection.add_many([(id, tokenize(text), facts), ...])
-    collection.set_vectors(ids, vectors)
-    collection.rank(Query(tokens, vector, need=NeedFacts(...)), top=10)
+collection = Collection(dim=384)                   # or Collection(None): lexical only
+collection.add_many([(id, tokenize(text), facts), ...])
+collection.set_vectors(ids, vectors)
+collection.rank(Query(tokens, vector, need=NeedFacts(...)), top=10)
 """
 
 from hebi.matching.engine.embedders import Embedder, get_embedder, text_hash

@@ -12,7 +12,6 @@ Scoring a query gathers the query terms' postings of every segment and sums them
 from __future__ import annotations
 
 import math
-from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import NamedTuple
@@ -235,10 +234,3 @@ class LexicalIndex:
         open_bytes = sum(t.nbytes + f.nbytes for _, t, f in self._open)
         arrays = self._df.nbytes + self._lengths.nbytes + self._alive.nbytes
         return sum(s.nbytes for s in self._segments) + open_bytes + arrays
-
-
-def bm25_of(tokens: Sequence[str], query: Iterable[str], index: LexicalIndex) -> float:
-    """BM25 of a text outside the index with the index's statistics (used by tests and reasons)."""
-    counts = Counter(tokens)
-    norm = K1 * (1 - B + B * len(tokens) / index.avgdl)
-    return sum(index.idf(t) * counts[t] / (counts[t] + norm) for t in set(query) if counts.get(t))

@@ -163,10 +163,6 @@ class Collection:
         return None if row is None else self._facts[row]
 
     @property
-    def embedded(self) -> int:
-        return 0 if self.dense is None else int(self.dense.present[list(self._rows.values())].sum())
-
-    @property
     def memory_bytes(self) -> int:
         return self.lexical.memory_bytes + (self.dense.memory_bytes if self.dense is not None else 0)
 
