@@ -57,6 +57,9 @@ INSTALLED_APPS = [
     "hebi.finance",
     "hebi.catalog",
     "hebi.matching",
+    "hebi.deals",
+    "hebi.contracts",
+    "hebi.insights",
 ]
 
 MIDDLEWARE = [

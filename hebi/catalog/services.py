@@ -9,7 +9,6 @@ from __future__ import annotations
 import datetime
 import re
 import uuid
-import zipfile
 from collections.abc import Iterable, Sequence
 from decimal import Decimal
 from pathlib import PurePath
@@ -42,6 +41,7 @@ from hebi.core import audit
 from hebi.core.models import AuditLog
 from hebi.core.permissions import can_contribute, require_contribute, roles_by_org
 from hebi.core.roles import Role
+from hebi.core.uploads import inspect_upload
 from hebi.matching import services as matching_services
 from hebi.orgs.models import Membership, Organisation
 
@@ -84,24 +84,6 @@ CONFIDENTIALITY_UNDERTAKING = _(
     "本机构承诺：对通过合璧平台获取的保密信息仅用于评估合作，不向第三方披露，不用于其他目的；"
     "未经权利人书面同意不复制、不反向工程；违反承诺的，依法承担相应责任。"
 )
-
-# File types accepted as attachments, recognised by their first bytes, not their names.
-_SIGNATURES: list[tuple[bytes, str, tuple[str, ...]]] = [
-    (b"%PDF-", "application/pdf", (".pdf",)),
-    (b"\x89PNG\r\n\x1a\n", "image/png", (".png",)),
-    (b"\xff\xd8\xff", "image/jpeg", (".jpg", ".jpeg")),
-    (b"PK\x03\x04", "application/zip", (".docx", ".xlsx", ".pptx")),
-]
-# An Office file is a zip with these parts; any other zip (an .exe inside, say) is refused.
-_OOXML_PARTS = {
-    ".docx": ("word/document.xml", "application/vnd.openxmlformats-officedocument.wordprocessingml.document"),
-    ".xlsx": ("xl/workbook.xml", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
-    ".pptx": (
-        "ppt/presentation.xml",
-        "application/vnd.openxmlformats-officedocument.presentationml.presentation",
-    ),
-}
-
 
 # -- shared checks ----------------------------------------------------------------------------
 _LIST_SEPARATORS = re.compile(r"[\s,，、;；]+")
@@ -471,61 +453,8 @@ def need_transition(*, actor: Any, need: Need, to: str, reason: str = "") -> Nee
 
 
 # -- attachments ------------------------------------------------------------------------------
-def sniff_content_type(head: bytes, name: str) -> str:
-    """The file's real type from its first bytes; refuses what we do not accept, whatever its name."""
-    suffix = PurePath(name).suffix.lower()
-    for magic, content_type, suffixes in _SIGNATURES:
-        if head.startswith(magic):
-            if suffix not in suffixes:
-                raise ValidationError(
-                    {"file": _("文件内容与扩展名不符（%(suffix)s）。") % {"suffix": suffix or _("无扩展名")}}
-                )
-            return content_type
-    if suffix in (".txt", ".csv", ".md") and _is_text(head):
-        return "text/plain"
-    accepted = "PDF, PNG, JPEG, Word/Excel/PowerPoint (docx/xlsx/pptx) "
-    message = _("不支持的文件类型。可上传 %(types)s或纯文本文件。") % {"types": accepted}
-    raise ValidationError({"file": message})
-
-
-def _is_text(head: bytes) -> bool:
-    if b"\x00" in head:
-        return False
-    try:
-        head.decode("utf-8")
-    except UnicodeDecodeError as error:
-        # The first 2 KB may end inside a multi-byte character.
-        return error.start >= len(head) - 3
-    return True
-
-
-def _office_type(uploaded: UploadedFile, name: str) -> str:
-    part, content_type = _OOXML_PARTS[PurePath(name).suffix.lower()]
-    try:
-        with zipfile.ZipFile(uploaded) as archive:
-            names = set(archive.namelist())
-    except zipfile.BadZipFile as error:
-        raise ValidationError({"file": _("文件已损坏，无法读取。")}) from error
-    finally:
-        uploaded.seek(0)
-    if "[Content_Types].xml" not in names or part not in names:
-        raise ValidationError({"file": _("文件内容不是有效的 Office 文档（%(name)s）。") % {"name": name}})
-    return content_type
-
-
 def _store_attachment(*, actor: Any, uploaded: UploadedFile, confidential: bool, **owner: Any) -> Attachment:
-    limit = settings.HEBI_MAX_ATTACHMENT_BYTES
-    if uploaded.size is None or uploaded.size > limit:
-        raise ValidationError({"file": _("文件过大：上限为 %(mb)d MB。") % {"mb": limit // (1024 * 1024)}})
-    if uploaded.size == 0:
-        raise ValidationError({"file": _("文件是空的。")})
-    uploaded.seek(0)
-    head = uploaded.read(2048)
-    uploaded.seek(0)
-    name = PurePath(uploaded.name or "file").name[:200]
-    content_type = sniff_content_type(head, name)
-    if content_type == "application/zip":
-        content_type = _office_type(uploaded, name)
+    name, content_type = inspect_upload(uploaded, limit=settings.HEBI_MAX_ATTACHMENT_BYTES)
     attachment = Attachment(
         name=name,
         size=uploaded.size,
