@@ -1,4 +1,4 @@
-from django.urls import path
+from django.urls import include, path
 from rest_framework.authtoken.views import obtain_auth_token
 from rest_framework.routers import DefaultRouter
 
@@ -23,5 +23,9 @@ urlpatterns = [
     path("needs/<str:pk>/matches/", NeedMatchesView.as_view(), name="need-matches"),
     path("achievements/<str:pk>/matches/", AchievementMatchesView.as_view(), name="achievement-matches"),
     path("matches/feedback/", FeedbackView.as_view(), name="match-feedback"),
+    path("", include("hebi.deals.api_routes")),
+    path("", include("hebi.contracts.api_routes")),
+    path("", include("hebi.contracts.licence_api_routes")),
+    path("", include("hebi.insights.api_routes")),
     *router.urls,
 ]

@@ -14,6 +14,7 @@ urlpatterns = [
     path("patents/", include("hebi.catalog.patent_urls")),
     path("", include("hebi.matching.urls")),
     path("contracts/", include("hebi.contracts.urls")),
+    path("licences/", include("hebi.contracts.licence_urls")),
     path("deals/", include("hebi.deals.urls")),
     path("reports/", include("hebi.insights.urls")),
     path("", include("hebi.catalog.urls")),

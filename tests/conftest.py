@@ -2,7 +2,8 @@
 
 Alice administers 吉林大学 (a university); Bob is a researcher there.
 Charlie administers 中国一汽 (an enterprise) and has no say over Alice's university.
-Pat is a platform admin; Sam sits in the committee secretariat; Nina belongs nowhere.
+Pat is a platform admin; Sam sits in the committee secretariat; Rita reviews technology
+contracts (registry officer); Tess is 吉林大学's technology manager; Nina belongs nowhere.
 """
 
 import os
@@ -88,6 +89,22 @@ def pat(bureau):
 def sam(bureau):
     user = UserFactory(username="sam", display_name="萨姆")
     MembershipFactory(user=user, organisation=bureau, role=Role.SECRETARIAT)
+    return user
+
+
+@pytest.fixture
+def rita(bureau):
+    """Rita reviews technology contracts for the city's technology market (登记审核员)."""
+    user = UserFactory(username="rita", display_name="丽塔")
+    MembershipFactory(user=user, organisation=bureau, role=Role.REGISTRY_OFFICER)
+    return user
+
+
+@pytest.fixture
+def tess(university):
+    """Tess is 吉林大学's technology manager (技术经理人)."""
+    user = UserFactory(username="tess", display_name="苔丝")
+    MembershipFactory(user=user, organisation=university, role=Role.TECH_MANAGER)
     return user
 
 
