@@ -185,7 +185,11 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
-    "ENUM_NAME_OVERRIDES": {"MatchStatusEnum": "hebi.matching.models.Match.Status"},
+    "ENUM_NAME_OVERRIDES": {
+        "MatchStatusEnum": "hebi.matching.models.Match.Status",
+        "ProjectStageEnum": "hebi.deals.models.TransferProject.Stage",
+        "PatentStageEnum": "hebi.catalog.models.Patent.Stage",
+    },
 }
 
 # Background work (imports, search re-indexing) goes through one task API (django-tasks). The

@@ -6,7 +6,7 @@ from __future__ import annotations
 import datetime
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from decimal import Decimal, InvalidOperation
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from typing import Any
 
 from django.core.exceptions import ValidationError
@@ -18,6 +18,8 @@ from hebi.core.validators import normalise_uscc, validate_uscc
 # is exempt, the part above is taxed at half the rate. Kept here with the rule that uses it;
 # the categories it applies to are reference data (ContractCategory.is_transfer_income).
 CIT_EXEMPT_YUAN = Decimal("5000000")
+# What the amount columns hold (14 digits, 2 of them decimals).
+MAX_YUAN = Decimal("999999999999.99")
 
 
 @dataclass(frozen=True)
@@ -39,7 +41,7 @@ def money(value: Any) -> Decimal | None:
         return None
     if not amount.is_finite():
         return None
-    return amount.quantize(Decimal("0.01"))
+    return amount.quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)  # 四舍五入, not banker's rounding
 
 
 def uscc_problem(value: str) -> str | None:
@@ -60,6 +62,9 @@ def check_amounts(
         errors["total_amount"] = _("请填写合同成交额（大于 0 的金额，单位：元）。")
     if tech is None or tech < 0:
         errors["tech_amount"] = _("请填写技术交易额（不小于 0 的金额，单位：元）。")
+    for name, amount in (("total_amount", total), ("tech_amount", tech)):
+        if amount is not None and amount > MAX_YUAN and name not in errors:
+            errors[name] = _("金额过大：不能超过 %(max)s 元。") % {"max": f"{MAX_YUAN:,.2f}"}
     if errors:
         return errors
     assert total is not None and tech is not None
@@ -72,7 +77,7 @@ def check_amounts(
     listed = Decimal(0)
     for index, item in enumerate(non_tech_items, start=1):
         amount = money(item.get("amount"))
-        if not str(item.get("name") or "").strip() or amount is None or amount <= 0:
+        if not str(item.get("name") or "").strip() or amount is None or not 0 < amount <= MAX_YUAN:
             errors["non_tech_items"] = _("第 %(n)d 项非技术性款项需填写名称和大于 0 的金额。") % {"n": index}
             return errors
         listed += amount

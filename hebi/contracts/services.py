@@ -80,7 +80,7 @@ def _party_facts(parties: Sequence[Mapping[str, Any]]) -> list[rules.PartyFacts]
 def _clean_content(data: Mapping[str, Any], parties: Sequence[Mapping[str, Any]]) -> dict[str, Any]:
     """The content fields, checked together; ValidationError naming every problem at once."""
     errors: dict[str, list[str]] = {}
-    cleaned = {name: data.get(name) for name in CONTENT_FIELDS}
+    cleaned: dict[str, Any] = {name: data.get(name) for name in CONTENT_FIELDS}
     cleaned["title"] = str(cleaned["title"] or "").strip()
     cleaned["subject"] = str(cleaned["subject"] or "").strip()
     cleaned["licence_scope"] = cleaned["licence_scope"] or ""
@@ -148,13 +148,28 @@ def _write_parties(version: ContractVersion, parties: Sequence[Mapping[str, Any]
     version.save(update_fields=["is_local", "local_basis", "updated_at"])
 
 
+def check_signed_file(uploaded: UploadedFile) -> tuple[str, str]:
+    """(name, content type) of an acceptable signed contract; ValidationError on `signed_file`."""
+    try:
+        return inspect_upload(uploaded, limit=settings.HEBI_MAX_ATTACHMENT_BYTES, accept=SIGNED_FILE_TYPES)
+    except ValidationError as error:
+        raise ValidationError({"signed_file": error.messages}) from error
+
+
 def _store_signed_file(version: ContractVersion, uploaded: UploadedFile) -> None:
-    name, content_type = inspect_upload(
-        uploaded, limit=settings.HEBI_MAX_ATTACHMENT_BYTES, accept=SIGNED_FILE_TYPES
-    )
+    name, content_type = check_signed_file(uploaded)
     version.signed_file.save(f"{uuid.uuid4().hex}{PurePath(name).suffix.lower()}", uploaded, save=False)
     version.signed_file_name, version.signed_file_type = name, content_type
     version.save(update_fields=["signed_file", "signed_file_name", "signed_file_type", "updated_at"])
+
+
+def _buyer_org(parties: Sequence[Mapping[str, Any]]) -> Organisation | None:
+    """The first buyer that has an account on the platform, so that its members see the contract."""
+    for party in parties:
+        organisation = party.get("organisation")
+        if party.get("role") == ContractParty.Role.BUYER and isinstance(organisation, Organisation):
+            return organisation
+    return None
 
 
 def _check_links(seller: Organisation, achievements: Iterable[Any], patents: Iterable[Any]) -> None:
@@ -182,8 +197,10 @@ def contract_create(
     cleaned = _clean_content(data, parties)
     achievements, patents = list(achievements), list(patents)
     _check_links(seller, achievements, patents)
+    if signed_file is not None:
+        check_signed_file(signed_file)
     contract = TechContract.objects.create(
-        seller=seller, buyer_org=buyer_org, project=project, created_by=actor
+        seller=seller, buyer_org=buyer_org or _buyer_org(parties), project=project, created_by=actor
     )
     version = ContractVersion.objects.create(contract=contract, number=1, created_by=actor, **cleaned)
     version.achievements.set(achievements)
@@ -233,6 +250,9 @@ def contract_update(
     _check_links(contract.seller, achievements, patents)
     if version.number > 1 and not str(data.get("change_note") or "").strip():
         raise ValidationError({"change_note": [_("修订版本请填写修改说明。")]})
+    if signed_file is not None:
+        check_signed_file(signed_file)
+    buyer_org = buyer_org or _buyer_org(parties)
     cleaned["change_note"] = str(data.get("change_note") or version.change_note).strip()[:500]
     audit.model_update(
         actor=actor, instance=version, data=cleaned, fields=cleaned.keys(), organisation=contract.seller

@@ -4,7 +4,7 @@ from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
-from hebi.core.permissions import all_roles, has_oversight, is_platform_admin
+from hebi.core.permissions import all_roles, has_oversight, has_platform_role, is_platform_admin
 from hebi.core.roles import Role
 
 
@@ -21,7 +21,13 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
         ("governance:committee", _("委员会")),
         ("platforms:list", _("平台载体")),
         ("finance:list", _("基金")),
+        ("deals:index", _("对接与转化")),
+        ("contracts:list", _("技术合同")),
+        ("licences:list", _("许可与收益")),
+        ("insights:transfers", _("统计报表")),
     ]
+    if has_platform_role(user, Role.REGISTRY_OFFICER, Role.PLATFORM_ADMIN):
+        items.append(("contracts:review", _("登记审核")))
     if is_platform_admin(user):
         items.append(("core:audit", _("审计日志")))
     if has_oversight(user):

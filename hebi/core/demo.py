@@ -391,6 +391,11 @@ class DemoLoader:
         from hebi.matching.demo import load_matching_demo
 
         load_matching_demo(report=self.report)
+        from hebi.contracts.demo import load_contracts_demo
+        from hebi.deals.demo import load_deals_demo
+
+        load_deals_demo(report=self.report)
+        load_contracts_demo(report=self.report)
         return accounts
 
 

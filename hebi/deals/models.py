@@ -24,7 +24,7 @@ class WorkTeam(TimeStampedModel):
         related_name="work_teams",
     )
     description = models.TextField(_("简介"), max_length=2000, blank=True)
-    members = models.ManyToManyField(
+    members: models.ManyToManyField = models.ManyToManyField(
         settings.AUTH_USER_MODEL, verbose_name=_("成员"), through="WorkTeamMember", related_name="work_teams"
     )
     is_active = models.BooleanField(_("在岗"), default=True)
@@ -253,6 +253,8 @@ class TransferProject(TimeStampedModel):
         on_delete=models.SET_NULL,
         related_name="+",
     )
+
+    HISTORY_LABELS = {"fundings": _("资金投入"), "host": _("承载平台")}
 
     class Meta:
         verbose_name = _("转化项目")

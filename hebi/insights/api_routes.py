@@ -1,5 +1,9 @@
 """API routes of this area, included by hebi/api_urls.py under /api/v1/."""
 
-from django.urls import URLPattern, URLResolver
+from django.urls import URLPattern, URLResolver, path
 
-urlpatterns: list[URLPattern | URLResolver] = []
+from hebi.insights.api import TransferReportView
+
+urlpatterns: list[URLPattern | URLResolver] = [
+    path("reports/transfers/", TransferReportView.as_view(), name="report-transfers"),
+]

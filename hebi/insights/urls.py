@@ -1,5 +1,10 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from hebi.insights import views
 
 app_name = "insights"
 
-urlpatterns: list = []
+urlpatterns = [
+    path("transfers/", views.transfers, name="transfers"),
+    path("transfers.xlsx", views.transfers_xlsx, name="transfers-xlsx"),
+]
