@@ -444,3 +444,18 @@ def test_a_bad_year_on_the_workbook_goes_back_to_the_page(city, sam, login):
 def test_anonymous_visitors_are_sent_to_log_in(client, db):
     response = client.get(reverse("insights:transfers"))
     assert response.status_code == 302 and "login" in response["Location"]
+
+
+def test_a_figure_links_to_the_contracts_it_counts(city, sam, login):
+    """The drill-down: the local-conversion figure's link lists exactly the local registered contracts."""
+    from hebi.insights.reports import contracts_link
+
+    client = login(sam)
+    page = client.get(contracts_link(TODAY.year, local=True)).content.decode()
+    assert "专利实施许可合同" in page
+    assert "委托开发合同" not in page and "技术服务合同" not in page
+    everything = client.get(contracts_link(TODAY.year)).content.decode()
+    assert "专利实施许可合同" in everything and "委托开发合同" in everything
+    assert "技术服务合同" not in everything  # refused: not counted, not listed
+    assert "委托开发合同" in client.get(contracts_link(TODAY.year, category="development")).content.decode()
+    assert "委托开发合同" not in client.get(contracts_link(TODAY.year + 1)).content.decode()

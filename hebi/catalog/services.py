@@ -457,7 +457,7 @@ def _store_attachment(*, actor: Any, uploaded: UploadedFile, confidential: bool,
     name, content_type = inspect_upload(uploaded, limit=settings.HEBI_MAX_ATTACHMENT_BYTES)
     attachment = Attachment(
         name=name,
-        size=uploaded.size,
+        size=uploaded.size or 0,
         content_type=content_type,
         confidential=confidential,
         uploaded_by=actor,

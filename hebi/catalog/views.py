@@ -39,7 +39,7 @@ from hebi.catalog.workflow import allowed_targets, status_history, status_label
 from hebi.core.audit import history_for
 from hebi.core.converters import parse_id
 from hebi.core.forms import apply_validation_error
-from hebi.core.permissions import can_contribute, is_platform_admin, roles_by_org
+from hebi.core.permissions import can_contribute, contributes_somewhere, is_platform_admin, roles_by_org
 from hebi.matching.views import match_sections
 from hebi.orgs.models import Organisation
 from hebi.orgs.selectors import viewer_organisations
@@ -177,6 +177,7 @@ def _detail(request: HttpRequest, kind: Kind, pk: int) -> HttpResponse:
         "kind": kind,
         "subject": subject,
         "can_edit": request.user.is_authenticated and can_contribute(request.user, subject.owner),
+        "can_record_engagement": contributes_somewhere(request.user),
         "owner_member": owner_member,
         "protected": protected,
         "attachments": attachments,

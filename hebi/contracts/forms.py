@@ -47,6 +47,7 @@ class ContractFilterForm(forms.Form):
         queryset=ContractCategory.objects.select_related("parent"),
         required=False,
         empty_label=_("全部类型"),
+        to_field_name="code",
     )
     local = forms.ChoiceField(
         label=_("本地转化"),
@@ -54,6 +55,10 @@ class ContractFilterForm(forms.Form):
         choices=[("", _("不限")), ("yes", _("本地转化")), ("no", _("非本地"))],
     )
     year = forms.TypedChoiceField(label=_("签订年度"), required=False, coerce=int, empty_value=None)
+    # The statistics count a contract in the year it was first registered; their links use this.
+    registered_year = forms.IntegerField(
+        label=_("登记年度"), required=False, min_value=2000, max_value=2100, widget=forms.HiddenInput
+    )
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

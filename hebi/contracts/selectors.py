@@ -60,6 +60,7 @@ class ContractFilters:
     category: ContractCategory | None = None  # a category includes its subtypes
     local: bool | None = None
     year: int | None = None  # the year the latest version was signed
+    registered_year: int | None = None  # the year of the first registration (what statistics count)
     q: str = ""
 
 
@@ -77,6 +78,8 @@ def contract_list(*, viewer: Any, filters: ContractFilters | None = None) -> Que
         contracts = contracts.filter(latest__is_local=filters.local)
     if filters.year is not None:
         contracts = contracts.filter(latest__signed_on__year=filters.year)
+    if filters.registered_year is not None:
+        contracts = contracts.filter(registered_at__year=filters.registered_year)
     if filters.q:
         contracts = contracts.filter(
             Q(latest__title__icontains=filters.q) | Q(registration_number__icontains=filters.q)

@@ -69,6 +69,7 @@ def contract_list(request: HttpRequest) -> HttpResponse:
         category=data.get("category"),
         local=local,
         year=data.get("year"),
+        registered_year=data.get("registered_year"),
         q=(data.get("q") or "").strip(),
     )
     contracts = selectors.contract_list(viewer=request.user, filters=filters)
@@ -83,7 +84,14 @@ def contract_list(request: HttpRequest) -> HttpResponse:
             "sellers": _seller_choices(request.user),
             "can_review": can_review(request.user),
             "filtered": any(
-                [filters.status, filters.category, filters.local is not None, filters.year, filters.q]
+                [
+                    filters.status,
+                    filters.category,
+                    filters.local is not None,
+                    filters.year,
+                    filters.registered_year,
+                    filters.q,
+                ]
             ),
         },
     )

@@ -85,6 +85,11 @@ def can_contribute(user: Any, organisation: Organisation) -> bool:
     return has_org_role(user, organisation, *CONTRIBUTOR_ROLES) or is_platform_admin(user)
 
 
+def contributes_somewhere(user: Any) -> bool:
+    """True when the user may register records (or record engagements) for some organisation."""
+    return any(roles & set(CONTRIBUTOR_ROLES) for roles in roles_by_org(user).values()) or is_platform_admin(user)
+
+
 def require_contribute(user: Any, organisation: Organisation) -> None:
     if not can_contribute(user, organisation):
         raise PermissionDenied(_("只有本机构成员或平台管理员可以执行此操作。"))

@@ -14,6 +14,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -79,6 +80,7 @@ def engagement_list(request: HttpRequest) -> HttpResponse:
         date_from=data.get("date_from"),
         date_to=data.get("date_to"),
         organisation=parse_id(request.GET.get("org")),
+        team=parse_id(request.GET.get("team")),
     )
     page = Paginator(selectors.engagement_list(viewer=request.user, filters=filters), PAGE_SIZE).get_page(
         request.GET.get("page")
@@ -110,7 +112,15 @@ def _recorder_org(request: HttpRequest) -> Organisation:
         return orgs[0]
     if not orgs:
         raise PermissionDenied(_("您不属于任何可记录对接的机构。"))
-    raise Http404(_("请选择机构。"))
+    raise _ChooseOrganisation(orgs)
+
+
+class _ChooseOrganisation(Exception):
+    """The viewer records for several organisations and has not said which one."""
+
+    def __init__(self, orgs: list[Organisation]) -> None:
+        super().__init__()
+        self.orgs = orgs
 
 
 def _engagement_links(form: EngagementForm) -> dict[str, Any]:
@@ -127,7 +137,15 @@ def _engagement_fields(form: EngagementForm) -> dict[str, Any]:
 
 @login_required
 def engagement_create(request: HttpRequest) -> HttpResponse:
-    recorder_org = _recorder_org(request)
+    try:
+        recorder_org = _recorder_org(request)
+    except _ChooseOrganisation as choice:
+        query = request.GET.copy()
+        links = []
+        for org in choice.orgs:
+            query["org"] = str(org.pk)
+            links.append((org, query.urlencode()))
+        return render(request, "deals/pick_org.html", {"links": links})
     teams = selectors.usable_teams(viewer=request.user)
     initial: dict[str, Any] = {}
     # Started from a result's or a need's page: the record and its owner are filled in.
@@ -468,6 +486,10 @@ def project_transition(request: HttpRequest, pk: int) -> HttpResponse:
             apply_validation_error(request, error)
         else:
             messages.success(request, _("项目阶段已变更为：%(s)s") % {"s": project.get_stage_display()})
+    # The board sends its own address back, so a move from a card returns to the board.
+    back = request.POST.get("next", "")
+    if back and url_has_allowed_host_and_scheme(back, allowed_hosts={request.get_host()}):
+        return redirect(back)
     return redirect("deals:project-detail", pk=pk)
 
 

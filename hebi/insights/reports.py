@@ -100,15 +100,15 @@ def contracts_link(year: int, *, category: str = "", local: bool | None = None) 
         ("contracts:list",),
         {
             "status": "registered",
-            "year": year,
+            "registered_year": year,
             "category": category,
-            "local": "" if local is None else ("1" if local else "0"),
+            "local": "" if local is None else ("yes" if local else "no"),
         },
     )
 
 
 def projects_link(*, stage: str = "") -> str:
-    return _link(("deals:board", "deals:project-list"), {"stage": stage})
+    return _link(("deals:project-list",), {"stage": stage})
 
 
 def engagements_link(year: int, *, team: str = "") -> str:
