@@ -189,6 +189,14 @@ SPECTACULAR_SETTINGS = {
         "MatchStatusEnum": "hebi.matching.models.Match.Status",
         "ProjectStageEnum": "hebi.deals.models.TransferProject.Stage",
         "PatentStageEnum": "hebi.catalog.models.Patent.Stage",
+        "RoleEnum": "hebi.core.roles.Role",
+        "ContractStatusEnum": "hebi.contracts.models.TechContract.Status",
+        "ContractVersionStatusEnum": "hebi.contracts.models.ContractVersion.Status",
+        "ContractPartyRoleEnum": "hebi.contracts.models.ContractParty.Role",
+        "LicenceScopeEnum": "hebi.contracts.models.LicenceScope",
+        "LicenceStatusEnum": "hebi.contracts.models.Licence.Status",
+        "EquityStatusEnum": "hebi.contracts.models.EquityArrangement.Status",
+        "DistributionShareRoleEnum": "hebi.contracts.models.DistributionShare.Role",
     },
 }
 
