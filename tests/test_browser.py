@@ -12,8 +12,6 @@ from tests.factories import MembershipFactory, OrganisationFactory, UserFactory
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
-
-
 def test_a_researcher_signs_in_sees_chinese_home_and_is_refused_elsewhere(browser, live_server):
     university = OrganisationFactory(name="吉林大学", kind="university")
     enterprise = OrganisationFactory(name="中国第一汽车集团有限公司", kind="enterprise")

@@ -21,6 +21,7 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 DEMO = Path(__file__).resolve().parents[1] / "hebi" / "catalog" / "demo_data" / "jlu_patent_portfolio.xlsx"
 
+
 @pytest.fixture
 def university_staff():
     load_reference()  # transactional tests flush the reference rows the migrations loaded

@@ -62,12 +62,12 @@ def wait(browser, seconds=15):
     return WebDriverWait(browser, seconds)
 
 
-def testid(name):
+def marked(name):
     return (By.CSS_SELECTOR, f"[data-testid={name}]")
 
 
 def shown(browser, name):
-    return wait(browser).until(ec.visibility_of_element_located(testid(name)))
+    return wait(browser).until(ec.visibility_of_element_located(marked(name)))
 
 
 def type_into(browser, element_id, text):
@@ -154,11 +154,11 @@ def test_a_technology_manager_logs_a_visit_and_opens_a_project_from_a_match(brow
     section = shown(browser, "matched-results")
     row = next(
         r
-        for r in section.find_elements(*testid("match-row"))
-        if r.find_element(*testid("match-title")).text == RETARDER["title"]
+        for r in section.find_elements(*marked("match-row"))
+        if r.find_element(*marked("match-title")).text == RETARDER["title"]
     )
-    assert row.find_element(*testid("match-status")).text == "已联系"
-    start = row.find_element(*testid("start-project"))
+    assert row.find_element(*marked("match-status")).text == "已联系"
+    start = row.find_element(*marked("start-project"))
     assert start.text == "立项为转化项目"
     start.click()
     wait(browser).until(ec.url_contains(f"/deals/projects/new/?match={match.pk}"))
@@ -183,7 +183,7 @@ def test_a_technology_manager_logs_a_visit_and_opens_a_project_from_a_match(brow
     ):
         form = shown(browser, f"to-{target}").find_element(By.XPATH, "./ancestor::form")
         form.find_element(By.NAME, "reason").send_keys(note)
-        submit_and_follow(browser, form.find_element(*testid(f"to-{target}")), r"/deals/projects/\d+/$")
+        submit_and_follow(browser, form.find_element(*marked(f"to-{target}")), r"/deals/projects/\d+/$")
         assert f"项目阶段已变更为：{label}" in messages_text(browser)
         assert shown(browser, "stage").text == label
     history = [
@@ -235,7 +235,7 @@ def test_a_contract_is_filed_refused_amended_registered_and_certified(browser, l
     pick_date(browser, "id_term_end", TODAY + datetime.timedelta(days=3 * 365))
     browser.find_element(By.NAME, "parties-1-contact").send_keys("王经理 0431-85900000")
     browser.find_element(By.ID, "id_signed_file").send_keys(str(signed))
-    submit_and_follow(browser, browser.find_element(*testid("save")), r"/contracts/\d+/$")
+    submit_and_follow(browser, browser.find_element(*marked("save")), r"/contracts/\d+/$")
     assert "合同已保存为草稿" in messages_text(browser)
     assert shown(browser, "status-draft").text == "草稿"
     assert shown(browser, "local").text.startswith("是")
@@ -251,13 +251,13 @@ def test_a_contract_is_filed_refused_amended_registered_and_certified(browser, l
     browser.get(f"{live_server.url}/contracts/review/")
     row = shown(browser, "review-row")
     assert "液力缓速器专利实施许可合同" in row.text and INSTITUTE in row.text
-    assert re.fullmatch(r"剩余 \d+ 天", row.find_element(*testid("days-left")).text)
-    row.find_element(*testid("review-open")).click()
+    assert re.fullmatch(r"剩余 \d+ 天", row.find_element(*marked("days-left")).text)
+    row.find_element(*marked("review-open")).click()
     refuse = shown(browser, "refuse-form")
     missing = RefusalReason.objects.get(code="missing_proof")
     refuse.find_element(By.CSS_SELECTOR, f"input[name=reasons][value='{missing.pk}']").click()
     refuse.find_element(By.NAME, "comment").send_keys("请补充专利证书复印件和专利权人授权书。")
-    submit_and_follow(browser, refuse.find_element(*testid("refuse")), re.escape(detail) + "$")
+    submit_and_follow(browser, refuse.find_element(*marked("refuse")), re.escape(detail) + "$")
     assert "已作出未予登记的决定" in messages_text(browser)
     assert shown(browser, "status-refused").text == "未予登记"
     assert "缺少必要的证明文件" in shown(browser, "refusal-reasons").text
@@ -268,9 +268,9 @@ def test_a_contract_is_filed_refused_amended_registered_and_certified(browser, l
     browser.get(detail)
     assert "缺少必要的证明文件" in shown(browser, "refusal-reasons").text
     amend = shown(browser, "amend-form")
-    assert amend.find_element(*testid("amend")).text == "修改后重新提交"
+    assert amend.find_element(*marked("amend")).text == "修改后重新提交"
     amend.find_element(By.NAME, "change_note").send_keys("补充专利证书和授权书，附于合同文本之后。")
-    submit_and_follow(browser, amend.find_element(*testid("amend")), re.escape(detail) + "$")
+    submit_and_follow(browser, amend.find_element(*marked("amend")), re.escape(detail) + "$")
     assert "已创建新版本（草稿）" in messages_text(browser)
     assert "第 2 版为草稿" in shown(browser, "submit").find_element(By.XPATH, "ancestor::section").text
     submit_and_follow(browser, shown(browser, "submit"), re.escape(detail) + "$")
@@ -281,10 +281,10 @@ def test_a_contract_is_filed_refused_amended_registered_and_certified(browser, l
     browser.get(f"{live_server.url}/contracts/review/")
     row = shown(browser, "review-row")
     assert "第 2 版" in row.text
-    row.find_element(*testid("review-open")).click()
+    row.find_element(*marked("review-open")).click()
     register = shown(browser, "register-form")
     register.find_element(By.NAME, "comment").send_keys("材料齐全，予以登记。")
-    submit_and_follow(browser, register.find_element(*testid("register")), re.escape(detail) + "$")
+    submit_and_follow(browser, register.find_element(*marked("register")), re.escape(detail) + "$")
     assert "已予以登记" in messages_text(browser)
     number = shown(browser, "registration-number").text
     contract.refresh_from_db()
@@ -297,7 +297,7 @@ def test_a_contract_is_filed_refused_amended_registered_and_certified(browser, l
     shown(browser, "certificate").click()
     certificate = shown(browser, "certificate")
     assert number in certificate.text and "第 2 版" in certificate.text and BUYER_USCC in certificate.text
-    pdf_url = browser.find_element(*testid("pdf")).get_attribute("href")
+    pdf_url = browser.find_element(*marked("pdf")).get_attribute("href")
     officer = Client()
     officer.force_login(rita, backend="django.contrib.auth.backends.ModelBackend")
     response = officer.get(pdf_url.removeprefix(live_server.url))
@@ -321,7 +321,7 @@ def test_a_use_first_licence_shows_its_schedule_and_the_report_draws_its_charts(
     browser.get(f"{live_server.url}/contracts/{contract.pk}/")
     panel = shown(browser, "licence-panel")
     browser.execute_script("arguments[0].scrollIntoView()", panel)
-    panel.find_element(*testid("licence-create")).click()
+    panel.find_element(*marked("licence-create")).click()
     wait(browser).until(ec.url_contains(f"/licences/contract/{contract.pk}/new/"))
     trial_start = TODAY
     trial_end = add_months(TODAY, 12)
@@ -339,7 +339,7 @@ def test_a_use_first_licence_shows_its_schedule_and_the_report_draws_its_charts(
     assert shown(browser, "licence-status").text == "试用期"
     terms = browser.find_element(By.ID, "terms").text
     assert "先使用后付费" in terms and f"{trial_start:%Y-%m-%d} — {trial_end:%Y-%m-%d}" in terms
-    rows = browser.find_elements(*testid("payment-row"))
+    rows = browser.find_elements(*marked("payment-row"))
     schedule = [
         (r.find_elements(By.TAG_NAME, "td")[0].text, r.find_elements(By.TAG_NAME, "td")[1].text) for r in rows
     ]

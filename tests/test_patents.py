@@ -562,7 +562,7 @@ def test_the_filtered_patent_list_exports_and_refuses_bad_input(client, alice, u
         actor=alice,
         organisation=university,
         application_number="201710601862.3",
-        title="=HYPERLINK(\"x\") 一种车用电池热管理方法",
+        title='=HYPERLINK("x") 一种车用电池热管理方法',
         legal_status="granted",
         application_date=datetime.date(2017, 7, 21),
     )

@@ -87,7 +87,9 @@ def can_contribute(user: Any, organisation: Organisation) -> bool:
 
 def contributes_somewhere(user: Any) -> bool:
     """True when the user may register records (or record engagements) for some organisation."""
-    return any(roles & set(CONTRIBUTOR_ROLES) for roles in roles_by_org(user).values()) or is_platform_admin(user)
+    return any(roles & set(CONTRIBUTOR_ROLES) for roles in roles_by_org(user).values()) or is_platform_admin(
+        user
+    )
 
 
 def require_contribute(user: Any, organisation: Organisation) -> None:

@@ -11,7 +11,5 @@ urlpatterns = [
     path("<id:pk>/edit/", views.edit, name="edit"),
     path("<id:pk>/members/", views.members, name="members"),
     path("<id:pk>/members/<id:membership_id>/remove/", views.membership_remove, name="membership-remove"),
-    path(
-        "<id:pk>/invitations/<id:invitation_id>/revoke/", views.invitation_revoke, name="invitation-revoke"
-    ),
+    path("<id:pk>/invitations/<id:invitation_id>/revoke/", views.invitation_revoke, name="invitation-revoke"),
 ]
