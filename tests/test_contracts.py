@@ -676,3 +676,10 @@ def test_the_list_and_queue_take_a_bounded_number_of_queries(
     officer = login(rita)
     with django_assert_max_num_queries(12):
         officer.get(reverse("contracts:review"))
+
+
+def test_the_decision_forms_do_not_share_field_ids(login, alice, rita, seller_org):
+    contract = submitted(alice, seller_org)
+    page = login(rita).get(reverse("contracts:detail", args=[contract.pk])).content.decode()
+    assert page.count('id="register_comment"') == 1 and page.count('id="refuse_comment"') == 1
+    assert 'id="id_comment"' not in page

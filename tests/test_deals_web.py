@@ -355,3 +355,12 @@ def test_editing_a_project(login, bob, charlie, project, result):
 def test_an_outsider_cannot_open_the_project_edit_page(login, dan, sam, project):
     assert login(dan).get(f"/deals/projects/{project.pk}/edit/").status_code == 404
     assert login(sam).get(f"/deals/projects/{project.pk}/edit/").status_code == 403
+
+
+def test_the_seller_can_file_the_projects_contract_from_its_page_and_the_enterprise_cannot(
+    login, bob, charlie, project
+):
+    page = text(login(bob).get(f"/deals/projects/{project.pk}/"))
+    assert f"/contracts/new/?project={project.pk}" in page
+    page = text(login(charlie).get(f"/deals/projects/{project.pk}/"))
+    assert 'data-testid="file-contract"' not in page

@@ -39,6 +39,7 @@ from hebi.catalog.workflow import allowed_targets, status_history, status_label
 from hebi.core.audit import history_for
 from hebi.core.converters import parse_id
 from hebi.core.forms import apply_validation_error
+from hebi.core.paging import querystring as _querystring
 from hebi.core.permissions import can_contribute, contributes_somewhere, is_platform_admin, roles_by_org
 from hebi.matching.views import match_sections
 from hebi.orgs.models import Organisation
@@ -52,13 +53,6 @@ def _errors_as_messages(request: HttpRequest, form: Any) -> None:
     for errors in form.errors.values():
         for error in errors:
             messages.error(request, str(error))
-
-
-def _querystring(request: HttpRequest, drop: tuple[str, ...] = ("page",)) -> str:
-    query = request.GET.copy()
-    for key in drop:
-        query.pop(key, None)
-    return query.urlencode()
 
 
 def _filters(form: HallFilterForm) -> selectors.HallFilters:

@@ -46,17 +46,12 @@ from hebi.contracts.selectors import contract_get, contracts_visible
 from hebi.core.audit import history_for
 from hebi.core.converters import parse_id
 from hebi.core.forms import apply_validation_error
+from hebi.core.paging import querystring as _querystring
 from hebi.core.permissions import CONTRIBUTOR_ROLES, can_contribute
 from hebi.orgs.models import Organisation
 from hebi.orgs.selectors import viewer_organisations
 
 PAGE_SIZE = 20
-
-
-def _querystring(request: HttpRequest) -> str:
-    query = request.GET.copy()
-    query.pop("page", None)
-    return query.urlencode()
 
 
 def _transitions(instance: Any) -> list[tuple[str, str]]:

@@ -38,6 +38,7 @@ from hebi.contracts.permissions import can_edit, can_review, require_edit, requi
 from hebi.core.audit import history_for
 from hebi.core.converters import parse_id
 from hebi.core.forms import apply_validation_error
+from hebi.core.paging import querystring as _querystring
 from hebi.core.permissions import has_oversight
 from hebi.orgs.models import Organisation
 from hebi.orgs.selectors import viewer_organisations
@@ -45,12 +46,6 @@ from hebi.orgs.selectors import viewer_organisations
 PAGE_SIZE = 20
 # Errors the services report on the lists of the form, shown in the box of that list.
 BOX_FIELDS = ("parties", "non_tech_items")
-
-
-def _querystring(request: HttpRequest) -> str:
-    query = request.GET.copy()
-    query.pop("page", None)
-    return query.urlencode()
 
 
 def _seller_choices(user: Any) -> list[Organisation]:
@@ -321,8 +316,9 @@ def contract_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "can_edit": editor,
             "can_review": reviewer,
             "amend_form": AmendForm(),
-            "register_form": RegisterForm(),
-            "refuse_form": RefuseForm(),
+            # Both forms have a comment field: distinct ids keep each label on its own box.
+            "register_form": RegisterForm(auto_id="register_%s"),
+            "refuse_form": RefuseForm(auto_id="refuse_%s"),
             "tax_lines": _tax_lines(contract),
             "history": history_for(contract)[:50] if insider else None,
         },

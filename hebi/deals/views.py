@@ -24,6 +24,7 @@ from hebi.catalog.workflow import allowed_targets, status_history, status_label
 from hebi.core.audit import history_for
 from hebi.core.converters import parse_id
 from hebi.core.forms import apply_validation_error
+from hebi.core.paging import querystring as _querystring
 from hebi.core.permissions import can_contribute
 from hebi.deals import board, calendar, permissions, selectors, services
 from hebi.deals.forms import (
@@ -43,12 +44,6 @@ from hebi.orgs.models import Organisation
 from hebi.orgs.selectors import viewer_organisations
 
 PAGE_SIZE = 20
-
-
-def _querystring(request: HttpRequest) -> str:
-    query = request.GET.copy()
-    query.pop("page", None)
-    return query.urlencode()
 
 
 def _errors_as_messages(request: HttpRequest, form: Any) -> None:
@@ -391,6 +386,7 @@ def project_detail(request: HttpRequest, pk: int) -> HttpResponse:
         {
             "project": project,
             "can_edit": can_edit,
+            "can_file_contract": can_contribute(request.user, project.owner),
             "pipeline": selectors.project_pipeline(project),
             "targets": targets,
             "stop_reasons": TransferProject.StopReason.choices,
