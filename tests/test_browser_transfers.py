@@ -162,6 +162,7 @@ def test_a_technology_manager_logs_a_visit_and_opens_a_project_from_a_match(brow
     assert start.text == "立项为转化项目"
     start.click()
     wait(browser).until(ec.url_contains(f"/deals/projects/new/?match={match.pk}"))
+    wait(browser).until(ec.visibility_of_element_located((By.ID, "id_title")))
     assert f"来自匹配：{BRAKES['title']} ↔ {RETARDER['title']}" in browser.page_source
     # The form comes filled in from the match; Tess names herself the project's manager.
     assert browser.find_element(By.ID, "id_title").get_attribute("value") == RETARDER["title"]
