@@ -367,7 +367,11 @@ def project_create(
         raise ValidationError({"title": _("请填写项目名称。")})
     linked = list(achievements)
     if match is not None:
-        match = Match.objects.select_for_update().select_related("need", "achievement").get(pk=match.pk)
+        match = (
+            Match.objects.select_for_update(of=("self",))
+            .select_related("need", "achievement")
+            .get(pk=match.pk)
+        )
         if match.direction != Match.Direction.NEED_RESULT or match.need is None or match.achievement is None:
             raise ValidationError({"match": _("只有“需求—成果”匹配可以立项。")})
         if TransferProject.objects.filter(match=match).exists():
@@ -449,7 +453,7 @@ def project_update(
     """Edit what the deal is about and who works on it; the two sides do not change."""
     permissions.require_edit_project(actor, project)
     project = (
-        TransferProject.objects.select_for_update()
+        TransferProject.objects.select_for_update(of=("self",))
         .select_related("owner", "enterprise", "team")
         .get(pk=project.pk)
     )
