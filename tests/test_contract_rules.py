@@ -119,3 +119,23 @@ def test_a_service_contract_gets_its_own_vat_note_and_no_income_tax_line():
 def test_an_amount_too_large_for_the_register_is_refused():
     errors = rules.check_amounts(Decimal("1e15"), Decimal(1), [])
     assert "金额过大" in errors["total_amount"]
+
+
+def test_a_term_of_centuries_is_refused_as_a_typing_error():
+    import datetime as _dt
+
+    from hebi.contracts import rules as _rules
+
+    errors = _rules.check_dates(
+        _dt.date(2026, 1, 5), _dt.date(2026, 1, 5), _dt.date(9999, 12, 1), _dt.date(2026, 2, 1)
+    )
+    assert "term_end" in errors and "50" in errors["term_end"]
+
+
+def test_a_city_code_ending_in_zero_keeps_its_last_digit():
+    from hebi.contracts import rules as _rules
+
+    buyer = _rules.PartyFacts("buyer", "某公司", "x", "321201", "")
+    assert _rules.local_conversion([buyer], "3210")[0] is False
+    assert _rules.local_conversion([buyer], "321200")[0] is True
+    assert _rules.local_conversion([_rules.PartyFacts("buyer", "甲", "x", "220104")], "220100")[0] is True

@@ -300,12 +300,14 @@ def test_nothing_is_signed_without_negotiation(bob, university, enterprise):
     assert StagePeriod.objects.filter(project=project).count() == 1
 
 
-def test_negotiation_shows_in_the_halls(bob, university, enterprise, result, need):
+def test_negotiation_shows_in_the_halls_for_the_movers_own_records(bob, university, enterprise, result, need):
+    """Bob's university's result moves to 洽谈中; 中国一汽's need is theirs to move, not Bob's."""
     project = start_project(bob, university, enterprise, achievements=[result], need=need)
     move(bob, project, Stage.NEGOTIATING)
     result.refresh_from_db()
     need.refresh_from_db()
-    assert result.status == Achievement.Status.NEGOTIATING and need.status == Need.Status.NEGOTIATING
+    assert result.status == Achievement.Status.NEGOTIATING
+    assert need.status == Need.Status.PUBLISHED
 
 
 def test_stopping_needs_a_reason_and_reopening_needs_an_explanation(bob, university, enterprise):

@@ -459,3 +459,16 @@ def test_a_figure_links_to_the_contracts_it_counts(city, sam, login):
     assert "技术服务合同" not in everything  # refused: not counted, not listed
     assert "委托开发合同" in client.get(contracts_link(TODAY.year, category="development")).content.decode()
     assert "委托开发合同" not in client.get(contracts_link(TODAY.year + 1)).content.decode()
+
+
+def test_text_that_looks_like_a_formula_stays_text_in_the_workbook():
+    from hebi.insights.exports import plain_text
+
+    assert plain_text("=HYPERLINK(1)") == "'=HYPERLINK(1)"
+    assert plain_text("吉林大学") == "吉林大学" and plain_text(3) == 3
+
+
+def test_a_superscript_year_gets_a_message_not_an_error(sam, api, login):
+    assert api(sam).get(reverse("report-transfers"), {"year": "²²²²"}).status_code == 400
+    assert login(sam).get(reverse("insights:transfers"), {"year": "²²²²"}).status_code == 200
+    assert login(sam).get(reverse("contracts:list"), {"seller": "²"}).status_code == 200

@@ -136,7 +136,7 @@ def test_staged_payments_come_every_k_months_and_add_up_to_the_fee():
         datetime.date(2025, 3, 31),
     ]
     assert sum(r.amount for r in rows) == Decimal("1000000")
-    assert rows[-1].amount == Decimal("333333.34")
+    assert [r.amount for r in rows] == [Decimal("333333.34"), Decimal("333333.33"), Decimal("333333.33")]
 
 
 def test_deferred_payment_falls_m_months_after_the_trial_and_entry_fee_at_signing():
@@ -206,6 +206,15 @@ def test_it_refuses_a_trial_ending_before_it_starts(alice, contract):
             actor=alice, contract=contract, data=use_first(trial_end=TODAY - datetime.timedelta(days=400))
         )
     assert "试用期止必须晚于试用期起" in error.value.message_dict["trial_end"][0]
+    assert not Licence.objects.exists()
+
+
+def test_it_refuses_a_trial_of_centuries(alice, contract):
+    with pytest.raises(ValidationError) as error:
+        licence_services.licence_create(
+            actor=alice, contract=contract, data=use_first(trial_end=datetime.date(9999, 12, 1))
+        )
+    assert "试用期不能超过10年" in error.value.message_dict["trial_end"][0]
     assert not Licence.objects.exists()
 
 
@@ -620,3 +629,25 @@ def test_the_list_page_does_not_grow_queries_with_rows(
     with django_assert_max_num_queries(12):
         response = client.get(reverse("licences:list"))
     assert len(response.context["page"].object_list) == 3
+
+
+def test_staged_instalments_add_up_to_the_fee_and_none_is_negative():
+    import datetime as _dt
+    from decimal import Decimal as _D
+
+    from hebi.contracts.licence_services import plan_schedule
+
+    rows = plan_schedule(
+        mode="standard",
+        payment="staged",
+        signed=_dt.date(2026, 1, 1),
+        start=_dt.date(2026, 1, 1),
+        end=None,
+        entry_fee=_D(0),
+        fee=_D("10.00"),
+        instalments=60,
+        interval_months=1,
+    )
+    assert len(rows) == 60
+    assert sum(row.amount for row in rows) == _D("10.00")
+    assert min(row.amount for row in rows) >= 0

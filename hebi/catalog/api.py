@@ -38,7 +38,7 @@ HALL_PARAMETERS = [
 
 def _int(value: str | None) -> int | None:
     # Bounded, so that an absurd id is "no such filter", not a database overflow.
-    return int(value) if value and value.isdigit() and len(value) <= 9 else None
+    return int(value) if value and value.isdecimal() and len(value) <= 9 else None
 
 
 def filters_from(params: Any) -> selectors.HallFilters:
@@ -167,7 +167,7 @@ class _RegistryViewSet(
 
     def get_object(self) -> Any:
         pk = str(self.kwargs.get("pk", ""))
-        if not pk.isdigit() or len(pk) > 18:
+        if not (pk.isdecimal()) or len(pk) > 18:
             raise Http404
         return self.kind.get(viewer=self.request.user, pk=int(pk))
 

@@ -91,7 +91,7 @@ class PatentViewSet(
 
     def get_object(self) -> Patent:
         pk = str(self.kwargs.get("pk", ""))
-        if not pk.isdigit():
+        if not (pk.isdecimal()):
             raise Http404
         return patent_selectors.patent_get(viewer=self.request.user, pk=int(pk))
 

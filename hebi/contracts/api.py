@@ -393,7 +393,7 @@ class ContractViewSet(UserLanguageMixin, mixins.ListModelMixin, viewsets.Generic
             status=params.get("status", ""),
             category=category,
             local={"true": True, "1": True, "false": False, "0": False}.get(params.get("local", "")),
-            year=int(year) if year.isdigit() and len(year) == 4 else None,
+            year=int(year) if year.isdecimal() and len(year) == 4 else None,
             q=params.get("q", "").strip()[:100],
         )
         return selectors.contract_list(viewer=self.request.user, filters=filters)

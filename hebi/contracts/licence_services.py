@@ -207,10 +207,11 @@ def plan_schedule(
         due = add_months(start, deferred_months)
         rows.append(PlannedPayment(LicencePayment.Kind.INSTALMENT, due, fee, _("许可费（延期支付）")))
     elif payment == Licence.Payment.STAGED:
-        share = (fee / instalments).quantize(CENT, rounding=ROUND_HALF_UP)
+        # Split in cents: the first `extra` rows take one cent more, so the rows add up to the fee
+        # and none is negative, however the fee divides.
+        base, extra = divmod(int((fee / CENT).to_integral_value()), instalments)
         for number in range(instalments):
-            # The last instalment takes the rounding remainder, so the rows add up to the fee.
-            amount = fee - share * (instalments - 1) if number == instalments - 1 else share
+            amount = (base + (1 if number < extra else 0)) * CENT
             rows.append(
                 PlannedPayment(
                     LicencePayment.Kind.INSTALMENT,
@@ -276,6 +277,8 @@ def _clean_licence(contract: TechContract, data: Mapping[str, Any]) -> tuple[dic
             errors["trial_end"] = _("先使用后付费须填写试用期终止日期。")
         if trial_start and trial_end and trial_end <= trial_start:
             errors["trial_end"] = _("试用期止必须晚于试用期起。")
+        elif trial_start and trial_end and (trial_end - trial_start).days > 10 * 366:
+            errors["trial_end"] = _("试用期不能超过10年，请核对日期。")
     elif trial_start or trial_end:
         errors["trial_start"] = _("一般许可不设试用期；需要试用期请选择“先使用后付费”。")
     royalty_rate = _decimal(data.get("royalty_rate"))

@@ -18,6 +18,8 @@ from hebi.core.validators import normalise_uscc, validate_uscc
 # is exempt, the part above is taxed at half the rate. Kept here with the rule that uses it;
 # the categories it applies to are reference data (ContractCategory.is_transfer_income).
 CIT_EXEMPT_YUAN = Decimal("5000000")
+# A term longer than this is a typing error (a year 9999), not a contract.
+MAX_TERM_YEARS = 50
 # What the amount columns hold (14 digits, 2 of them decimals).
 MAX_YUAN = Decimal("999999999999.99")
 
@@ -107,6 +109,8 @@ def check_dates(
         errors["term_end"] = _("履行期限的终止日期不能早于起始日期。")
     elif signed_on and term_end and term_end < signed_on:
         errors["term_end"] = _("履行期限的终止日期不能早于签订日期。")
+    elif term_start and term_end and (term_end - term_start).days > MAX_TERM_YEARS * 366:
+        errors["term_end"] = _("履行期限不能超过 %(n)d 年，请核对日期。") % {"n": MAX_TERM_YEARS}
     return errors
 
 
@@ -140,7 +144,10 @@ def local_conversion(parties: Iterable[PartyFacts], local_prefix: str) -> tuple[
 
     Local means the technology is taken up inside the city: a buyer registered in a region
     whose code starts with the city's prefix (2201 = 长春)."""
-    prefix = local_prefix.rstrip("0") or local_prefix
+    # "220100" and "2201" both mean 长春: drop trailing "00" pairs only ("3210" stays "3210").
+    prefix = local_prefix
+    while len(prefix) > 2 and prefix.endswith("00"):
+        prefix = prefix[:-2]
     buyers = [party for party in parties if party.role == "buyer"]
     for party in buyers:
         if party.region_code.startswith(prefix):

@@ -65,17 +65,20 @@ class ContractFilters:
 
 
 def contract_list(*, viewer: Any, filters: ContractFilters | None = None) -> QuerySet[TechContract]:
-    """The contracts the viewer may see, filtered on the latest version's content."""
+    """The contracts the viewer may see, filtered on the latest version's content; with a
+    registration year (the statistics' drill-down), on the version in force, as the figures are."""
     filters = filters or ContractFilters()
     contracts = contracts_visible(viewer=viewer)
+    version = "in_force" if filters.registered_year is not None else "latest"
     if filters.status:
         contracts = contracts.filter(status=filters.status)
     if filters.category is not None:
         contracts = contracts.filter(
-            Q(latest__category=filters.category) | Q(latest__category__parent=filters.category)
+            Q(**{f"{version}__category": filters.category})
+            | Q(**{f"{version}__category__parent": filters.category})
         )
     if filters.local is not None:
-        contracts = contracts.filter(latest__is_local=filters.local)
+        contracts = contracts.filter(**{f"{version}__is_local": filters.local})
     if filters.year is not None:
         contracts = contracts.filter(latest__signed_on__year=filters.year)
     if filters.registered_year is not None:

@@ -16,7 +16,7 @@ from typing import Any
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
@@ -262,7 +262,9 @@ def contract_update(
     _write_parties(version, parties)
     if signed_file is not None:
         _store_signed_file(version, signed_file)
-    if buyer_org != contract.buyer_org:
+    # While a registered version is in force, who may read the contract follows that version:
+    # a draft amendment changes the buyer only once it is registered (contract_register).
+    if contract.in_force_id is None and buyer_org != contract.buyer_org:
         audit.model_update(
             actor=actor,
             instance=contract,
@@ -426,13 +428,29 @@ def contract_register(*, actor: Any, contract: TechContract, comment: str = "") 
             to=ContractVersion.Status.SUPERSEDED,
             reason=_("被第 %(n)d 版修订取代") % {"n": version.number},
         )
-    updates = {"status": TechContract.Status.REGISTERED, "in_force": version}
+    updates: dict[str, Any] = {"status": TechContract.Status.REGISTERED, "in_force": version}
+    registered_buyer = next(
+        (
+            p.organisation
+            for p in version.parties.all()
+            if p.role == ContractParty.Role.BUYER and p.organisation
+        ),
+        None,
+    )
+    if registered_buyer is not None and registered_buyer != contract.buyer_org:
+        updates["buyer_org"] = registered_buyer
     if not contract.registration_number:
         updates["registration_number"] = next_registration_number(timezone.localdate(now).year)
         updates["registered_at"] = now
     for name, value in updates.items():
         setattr(contract, name, value)
-    contract.save(update_fields=[*updates.keys(), "updated_at"])
+    try:
+        with transaction.atomic():
+            contract.save(update_fields=[*updates.keys(), "updated_at"])
+    except IntegrityError as error:
+        # Two officers registering at the same instant drew the same number: the later one
+        # writes nothing and is asked to try again (the number is drawn afresh).
+        raise ValidationError(_("登记编号已被同时办理的另一份合同占用，请重新点击“予以登记”。")) from error
     audit.record(
         actor=actor,
         action=AuditLog.Action.UPDATE,

@@ -319,7 +319,8 @@ def contract_detail(request: HttpRequest, pk: int) -> HttpResponse:
             # Both forms have a comment field: distinct ids keep each label on its own box.
             "register_form": RegisterForm(auto_id="register_%s"),
             "refuse_form": RefuseForm(auto_id="refuse_%s"),
-            "tax_lines": _tax_lines(contract),
+            # The year's total sums the seller's other contracts too: not for the buyer's eyes.
+            "tax_lines": _tax_lines(contract) if insider else [],
             "history": history_for(contract)[:50] if insider else None,
         },
     )

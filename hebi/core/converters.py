@@ -17,7 +17,7 @@ class IdConverter:
 def parse_id(value: object) -> int | None:
     """An id from a form or query string, bounded like `<id:pk>`; None when it is not one."""
     text = "" if value is None else str(value)
-    return int(text) if text.isdigit() and len(text) <= 18 else None
+    return int(text) if text.isdecimal() and len(text) <= 18 else None
 
 
 def register() -> None:

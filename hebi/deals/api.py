@@ -392,7 +392,7 @@ def _project_filters(params: Any) -> selectors.ProjectFilters:
         open_only=params.get("open") in ("1", "true"),
         organisation=parse_id(params.get("org")),
         team=parse_id(params.get("team")),
-        stalled_days=int(stalled) if stalled.isdigit() and len(stalled) <= 5 else None,
+        stalled_days=int(stalled) if stalled.isdecimal() and len(stalled) <= 5 else None,
     )
 
 

@@ -24,7 +24,7 @@ from hebi.catalog.models import Achievement, Need
 from hebi.contracts.rules import money
 from hebi.core import audit
 from hebi.core.models import AuditLog
-from hebi.core.permissions import require_contribute
+from hebi.core.permissions import can_contribute, require_contribute
 from hebi.core.roles import Role
 from hebi.deals import permissions
 from hebi.deals.models import Engagement, Funding, StagePeriod, TransferProject, WorkTeam
@@ -511,11 +511,14 @@ def _check_host(stage: str, host: Organisation | None) -> None:
 
 
 def _advance_records(actor: Any, project: TransferProject) -> None:
-    """A deal in negotiation shows in the halls: its results and need move to 洽谈中."""
+    """A deal in negotiation shows in the halls: its results and need move to 洽谈中. Only the
+    records of organisations the actor works for: the other side's records are theirs to move."""
     note = _("转化项目进入洽谈：%(t)s") % {"t": project.title[:80]}
     for achievement in Achievement.objects.select_for_update().filter(
         pk__in=project.achievements.values("pk"), status=Achievement.Status.PUBLISHED
     ):
+        if not can_contribute(actor, achievement.owner):
+            continue
         workflow.transition(
             actor=actor,
             instance=achievement,
@@ -525,7 +528,7 @@ def _advance_records(actor: Any, project: TransferProject) -> None:
         )
     if project.need_id is not None:
         need = Need.objects.select_for_update().get(pk=project.need_id)
-        if need.status in (Need.Status.PUBLISHED, Need.Status.MATCHED):
+        if need.status in (Need.Status.PUBLISHED, Need.Status.MATCHED) and can_contribute(actor, need.owner):
             workflow.transition(
                 actor=actor, instance=need, to=Need.Status.NEGOTIATING, reason=note, organisation=need.owner
             )

@@ -33,6 +33,13 @@ def _sheet_name(title: str, used: set[str]) -> str:
     return name
 
 
+def plain_text(value: Any) -> Any:
+    """Text that a spreadsheet would read as a formula (=, +, -, @ first) is kept as text."""
+    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@"):
+        return "'" + value
+    return value
+
+
 def _cell_value(kind: str, value: Any) -> Any:
     if value is None:
         return None
@@ -42,7 +49,7 @@ def _cell_value(kind: str, value: Any) -> Any:
         return _("是") if value else _("否")
     if kind == YUAN:
         return Decimal(value)
-    return value
+    return plain_text(value)
 
 
 def _write_table(workbook: Workbook, table: Table, used: set[str]) -> None:
@@ -77,7 +84,7 @@ def transfer_workbook(report: TransferReport, tables: list[Table]) -> bytes:
     about.append([_("技术合同与转化项目统计")])
     about["A1"].font = Font(bold=True, size=14)
     about.append([_("年度"), report.year])
-    about.append([_("统计范围"), report.scope_label])
+    about.append([_("统计范围"), plain_text(report.scope_label)])
     about.append([_("生成时间"), timezone.localtime(report.now).strftime("%Y-%m-%d %H:%M")])
     about.append(
         [_("口径"), _("技术合同按登记时间计入年度，金额取生效（最新已登记）版本；转化项目按立项年度统计。")]

@@ -63,7 +63,7 @@ def parse_year(value: Any, today: datetime.date | None = None) -> tuple[int, str
     text = "" if value is None else str(value).strip()
     if not text:
         return today.year, ""
-    if text.isdigit() and len(text) == 4 and FIRST_YEAR <= int(text) <= today.year + 1:
+    if text.isdecimal() and len(text) == 4 and FIRST_YEAR <= int(text) <= today.year + 1:
         return int(text), ""
     return today.year, _("年份“%(value)s”无效，请填写 %(first)d–%(last)d 之间的四位年份。") % {
         "value": text[:20],
