@@ -301,3 +301,15 @@ def test_api_lists_retrieves_and_totals(api, alice, charlie, university):
         }
     ]
     assert api(charlie).get("/api/v1/distributions/totals/").json() == []
+
+
+def test_a_share_cannot_name_someone_from_another_organisation(alice, charlie, university):
+    with pytest.raises(ValidationError) as error:
+        licence_services.distribution_create(
+            actor=alice,
+            organisation=university,
+            data=income(),
+            shares=[{"role": "inventor", "recipient": "查理", "amount": "100000", "user": charlie}],
+        )
+    assert "平台账号不是本单位人员" in error.value.message_dict["shares"][0]
+    assert not IncomeDistribution.objects.exists()

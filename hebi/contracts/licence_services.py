@@ -885,7 +885,9 @@ class ShareInput:
     user: Any
 
 
-def _clean_shares(shares: Iterable[Mapping[str, Any]], errors: dict[str, list[str]]) -> list[ShareInput]:
+def _clean_shares(
+    shares: Iterable[Mapping[str, Any]], errors: dict[str, list[str]], organisation: Organisation
+) -> list[ShareInput]:
     users = get_user_model()
     cleaned: list[ShareInput] = []
     for number, share in enumerate(shares, start=1):
@@ -902,6 +904,9 @@ def _clean_shares(shares: Iterable[Mapping[str, Any]], errors: dict[str, list[st
             problems.append(_("金额须大于 0"))
         if user is not None and not isinstance(user, users):
             problems.append(_("平台账号不存在"))
+        elif user is not None and not user.memberships.filter(organisation=organisation).exists():
+            # A linked account reads the whole record: only the organisation's own people.
+            problems.append(_("平台账号不是本单位人员"))
         if problems:
             errors.setdefault("shares", []).append(
                 _("第 %(n)s 行：%(problems)s。") % {"n": number, "problems": "；".join(problems)}
@@ -956,7 +961,7 @@ def distribution_create(
         or not contracts_visible(viewer=actor).filter(pk=contract.pk).exists()
     ):
         errors["contract"] = [_("只能关联本单位作为卖方的技术合同。")]
-    rows = _clean_shares(shares, errors)
+    rows = _clean_shares(shares, errors, organisation)
     total = sum((r.amount for r in rows), Decimal(0))
     if net is not None and net > 0 and "shares" not in errors and total > net:
         errors["shares"] = [
