@@ -139,3 +139,15 @@ def test_a_city_code_ending_in_zero_keeps_its_last_digit():
     assert _rules.local_conversion([buyer], "3210")[0] is False
     assert _rules.local_conversion([buyer], "321200")[0] is True
     assert _rules.local_conversion([_rules.PartyFacts("buyer", "甲", "x", "220104")], "220100")[0] is True
+
+
+def test_two_parties_without_a_code_are_told_to_fill_it_in_not_that_it_repeats():
+    from hebi.contracts import rules as _rules
+
+    problems = _rules.check_parties(
+        [
+            _rules.PartyFacts("seller", "甲大学", "", "220100"),
+            _rules.PartyFacts("buyer", "乙公司", "", "220104"),
+        ]
+    )
+    assert len(problems) == 2 and all("18位" in p for p in problems)

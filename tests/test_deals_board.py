@@ -457,3 +457,25 @@ def test_the_calendar_and_team_pages_keep_their_query_counts_flat(
     ):
         with django_assert_max_num_queries(cap):
             assert client.get(url).status_code == 200
+
+
+def test_a_match_that_became_a_project_links_to_it_instead_of_offering_another(
+    login, bob, charlie, university, enterprise
+):
+    from hebi.deals import services as deal_services
+
+    result = make_result(bob, university)
+    need = make_need(charlie, enterprise)
+    need_url = reverse("catalog:need-detail", args=[need.pk])
+    client = login(charlie)
+    client.post(
+        reverse("matching:feedback"),
+        {"direction": "need_result", "left": need.pk, "right": result.pk, "status": "contacted"},
+    )
+    match = Match.objects.get(need=need, achievement=result)
+    project = deal_services.project_create(
+        actor=charlie, owner=university, enterprise=enterprise, title="缓速器转化", match=match
+    )
+    page = text(client.get(need_url))
+    assert 'data-testid="start-project"' not in page
+    assert f'href="/deals/projects/{project.pk}/"' in page and "缓速器转化" in page

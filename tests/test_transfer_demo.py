@@ -268,3 +268,12 @@ def models_f(name):
     from django.db.models import F
 
     return F(name)
+
+
+def test_demo_licences_run_inside_their_contracts_term(seeded):
+    from hebi.contracts.models import Licence
+
+    for licence in Licence.objects.select_related("contract__in_force"):
+        term_end = licence.contract.in_force.term_end
+        assert licence.trial_end is None or licence.trial_end <= term_end
+        assert all(p.due_on <= term_end + datetime.timedelta(days=60) for p in licence.payments.all())

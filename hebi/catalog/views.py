@@ -35,7 +35,7 @@ from hebi.catalog.models import (
     TechField,
 )
 from hebi.catalog.search.text import highlight
-from hebi.catalog.workflow import allowed_targets, status_history, status_label
+from hebi.catalog.workflow import labelled_targets, status_history
 from hebi.core.audit import history_for
 from hebi.core.converters import parse_id
 from hebi.core.forms import apply_validation_error
@@ -176,7 +176,7 @@ def _detail(request: HttpRequest, kind: Kind, pk: int) -> HttpResponse:
         "protected": protected,
         "attachments": attachments,
         "hidden_attachments": len(all_attachments) - len(attachments),
-        "targets": [(t, status_label(subject, "status", t)) for t in allowed_targets(subject)],
+        "targets": labelled_targets(subject),
         "status_history": status_history(subject)[:50] if owner_member else None,
         "history": history_for(subject)[:50] if owner_member else None,
         "grants": selectors.access_grants_for(viewer=request.user, subject=subject)

@@ -73,3 +73,17 @@ def status_history(instance: models.Model) -> models.QuerySet[StatusChange]:
     return StatusChange.objects.filter(
         content_type=ContentType.objects.get_for_model(instance), object_id=instance.pk
     ).select_related("actor")
+
+
+def labelled_targets(instance: models.Model, field: str = "status") -> list[tuple[str, str]]:
+    """The moves allowed from the current state, each with its label, for buttons and selects."""
+    return [(to, status_label(instance, field, to)) for to in allowed_targets(instance, field)]
+
+
+def labelled_history(instance: models.Model, field: str = "status", limit: int = 50) -> list[StatusChange]:
+    """The latest moves, each carrying `from_label` and `to_label` in the reader's language."""
+    changes = list(status_history(instance)[:limit])
+    for change in changes:
+        change.from_label = status_label(instance, field, change.from_status) if change.from_status else "—"  # type: ignore[attr-defined]
+        change.to_label = status_label(instance, field, change.to_status)  # type: ignore[attr-defined]
+    return changes

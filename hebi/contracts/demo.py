@@ -426,7 +426,11 @@ def _content(ctx: Context, plan: ContractPlan, seller: Organisation, achievement
         "non_tech_items": items,
         "signed_on": plan.signed_on,
         "term_start": term_start,
-        "term_end": term_start + datetime.timedelta(days=ctx.rng.choice([180, 365, 730, 1095])),
+        # A licence runs for years (its trial and payments fall inside the term).
+        "term_end": term_start
+        + datetime.timedelta(
+            days=ctx.rng.choice([1095, 1826] if category.is_licence else [180, 365, 730, 1095])
+        ),
     }
 
 

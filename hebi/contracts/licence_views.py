@@ -18,7 +18,7 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from hebi.catalog.workflow import allowed_targets, status_history, status_label
+from hebi.catalog.workflow import labelled_history, labelled_targets
 from hebi.contracts import licence_selectors as selectors
 from hebi.contracts import licence_services as services
 from hebi.contracts.licence_forms import (
@@ -52,21 +52,6 @@ from hebi.orgs.models import Organisation
 from hebi.orgs.selectors import viewer_organisations
 
 PAGE_SIZE = 20
-
-
-def _transitions(instance: Any) -> list[tuple[str, str]]:
-    return [(t, status_label(instance, "status", t)) for t in allowed_targets(instance)]
-
-
-def _status_rows(instance: Any) -> list[tuple[Any, str, str]]:
-    return [
-        (
-            change,
-            status_label(instance, "status", change.from_status) if change.from_status else "—",
-            status_label(instance, "status", change.to_status),
-        )
-        for change in status_history(instance)[:50]
-    ]
 
 
 # -- licences --------------------------------------------------------------------------------------
@@ -152,8 +137,8 @@ def _licence_page(
             "is_open": licence.status != Licence.Status.ENDED,
             "evidence_form": (evidence_form or EvidenceForm()) if can_report else None,
             "transition_form": transition_form or LicenceTransitionForm(),
-            "targets": _transitions(licence) if can_manage else [],
-            "status_history": _status_rows(licence),
+            "targets": labelled_targets(licence) if can_manage else [],
+            "status_history": labelled_history(licence),
             "history": history_for(licence)[:50],
         },
         status=status,
@@ -432,10 +417,10 @@ def _equity_page(
         {
             "arrangement": arrangement,
             "can_edit": can_edit and arrangement.status == EquityArrangement.Status.AGREED,
-            "targets": _transitions(arrangement) if can_edit else [],
+            "targets": labelled_targets(arrangement) if can_edit else [],
             "transition_form": transition_form or EquityTransitionForm(),
             "warnings": services.equity_warnings(arrangement),
-            "status_history": _status_rows(arrangement),
+            "status_history": labelled_history(arrangement),
             "history": history_for(arrangement)[:50],
         },
         status=status,

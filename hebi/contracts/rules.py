@@ -131,7 +131,7 @@ def check_parties(parties: Sequence[PartyFacts]) -> list[str]:
         if problem:
             problems.append(f"{label}：{problem}")
         code = normalise_uscc(party.uscc)
-        if code in seen:
+        if code and code in seen:
             problems.append(_("%(name)s：同一统一社会信用代码出现了两次。") % {"name": label})
         seen.add(code)
         if not party.region_code:

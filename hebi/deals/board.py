@@ -8,7 +8,6 @@ the medians are pure functions at the top.
 from __future__ import annotations
 
 import datetime
-import statistics
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Generic, TypeVar
@@ -21,7 +20,7 @@ from django.utils.translation import gettext as _
 
 from hebi.core.converters import parse_id
 from hebi.core.permissions import CONTRIBUTOR_ROLES, is_platform_admin, roles_by_org
-from hebi.deals import calendar, permissions, selectors
+from hebi.deals import calendar, permissions, selectors, timing
 from hebi.deals.models import Engagement, TransferProject, WorkTeam
 from hebi.orgs.models import Organisation
 from hebi.orgs.selectors import viewer_organisations
@@ -53,7 +52,8 @@ class Column(Generic[T]):
 
 
 def median(values: Sequence[float]) -> float | None:
-    return round(statistics.median(values), 1) if values else None
+    middle = timing.median(values)
+    return round(middle, 1) if middle is not None else None
 
 
 def group_columns(stages: Sequence[tuple[str, str]], cards: Iterable[tuple[str, int, T]]) -> list[Column[T]]:

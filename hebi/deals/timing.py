@@ -31,8 +31,31 @@ class StageTime:
     longest_ongoing_days: float | None
 
 
-def _days(start: datetime.datetime, end: datetime.datetime) -> float:
+def median(values: Sequence[float]) -> float | None:
+    """The middle value; for an even count, the mean of the two middle ones. None when empty."""
+    if not values:
+        return None
+    return float(statistics.median(values))
+
+
+def stay_days(start: datetime.datetime, end: datetime.datetime) -> float:
     return max((end - start).total_seconds(), 0.0) / SECONDS_PER_DAY
+
+
+def days_by_stage(
+    periods: Iterable[PeriodFacts], stages: Sequence[str], now: datetime.datetime
+) -> tuple[dict[str, list[float]], dict[str, list[float]]]:
+    """The days of every stay in `stages`, split into (finished stays, stays open up to `now`)."""
+    finished: dict[str, list[float]] = {stage: [] for stage in stages}
+    ongoing: dict[str, list[float]] = {stage: [] for stage in stages}
+    for period in periods:
+        if period.stage not in finished:
+            continue
+        if period.left_at is None:
+            ongoing[period.stage].append(stay_days(period.entered_at, now))
+        else:
+            finished[period.stage].append(stay_days(period.entered_at, period.left_at))
+    return finished, ongoing
 
 
 def stage_times(
@@ -41,15 +64,7 @@ def stage_times(
     """One row per stage in `stages` order. Finished stays give the mean and the median; the
     stays still open are counted apart (their time is not over yet) with the longest of them,
     which is where a stuck deal shows."""
-    finished: dict[str, list[float]] = {stage: [] for stage in stages}
-    ongoing: dict[str, list[float]] = {stage: [] for stage in stages}
-    for period in periods:
-        if period.stage not in finished:
-            continue
-        if period.left_at is None:
-            ongoing[period.stage].append(_days(period.entered_at, now))
-        else:
-            finished[period.stage].append(_days(period.entered_at, period.left_at))
+    finished, ongoing = days_by_stage(periods, stages, now)
     rows = []
     for stage in stages:
         done, open_ = finished[stage], ongoing[stage]
@@ -70,5 +85,7 @@ def days_per_stage(periods: Iterable[PeriodFacts], now: datetime.datetime) -> di
     """One project's total days per stage (a stage visited twice adds up)."""
     totals: dict[str, float] = {}
     for period in periods:
-        totals[period.stage] = totals.get(period.stage, 0.0) + _days(period.entered_at, period.left_at or now)
+        totals[period.stage] = totals.get(period.stage, 0.0) + stay_days(
+            period.entered_at, period.left_at or now
+        )
     return {stage: round(days, 1) for stage, days in totals.items()}

@@ -20,7 +20,7 @@ from django.views.decorators.http import require_POST
 
 from hebi.catalog import selectors as catalog_selectors
 from hebi.catalog.models import Achievement, Need
-from hebi.catalog.workflow import allowed_targets, status_history, status_label
+from hebi.catalog.workflow import labelled_history, labelled_targets
 from hebi.core.audit import history_for
 from hebi.core.converters import parse_id
 from hebi.core.forms import apply_validation_error
@@ -379,7 +379,7 @@ def project_create(request: HttpRequest) -> HttpResponse:
 def project_detail(request: HttpRequest, pk: int) -> HttpResponse:
     project = selectors.project_get(viewer=request.user, pk=pk)
     can_edit = permissions.can_edit_project(request.user, project)
-    targets = [(t, status_label(project, "stage", t)) for t in allowed_targets(project, "stage")]
+    targets = labelled_targets(project, "stage")
     return render(
         request,
         "deals/project_detail.html",
@@ -406,20 +406,12 @@ def project_detail(request: HttpRequest, pk: int) -> HttpResponse:
             .filter(project=project)
             .select_related("recorder_org")[:20],
             "contracts": selectors.contracts_for(viewer=request.user, project=project),
-            "status_history": _stage_history(project),
+            "status_history": labelled_history(project, "stage"),
             "history": history_for(project)[:50]
             if can_edit or permissions.sees_everything(request.user)
             else None,
         },
     )
-
-
-def _stage_history(project: TransferProject) -> list[Any]:
-    changes = list(status_history(project)[:50])
-    for change in changes:
-        change.from_label = status_label(project, "stage", change.from_status)  # type: ignore[attr-defined]
-        change.to_label = status_label(project, "stage", change.to_status)  # type: ignore[attr-defined]
-    return changes
 
 
 def _current_host(project: TransferProject) -> Organisation | None:

@@ -8,12 +8,12 @@ Money stays Decimal yuan; units for display are the caller's business.
 from __future__ import annotations
 
 import datetime
-import statistics
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-SECONDS_PER_DAY = 86400
+from hebi.deals.timing import PeriodFacts, days_by_stage, median
+
 ZERO = Decimal(0)
 
 
@@ -173,14 +173,8 @@ def by_locality(rows: Iterable[ContractFacts], labels: Mapping[str, str]) -> lis
 
 
 # -- transfer projects ---------------------------------------------------------------------------
-@dataclass(frozen=True)
-class StayFacts:
-    """One stay of one project in one stage; `left_at` is None while the project is there."""
-
-    project_id: int
-    stage: str
-    entered_at: datetime.datetime
-    left_at: datetime.datetime | None
+# One stay of one project in one stage: the deals app's type, shared with its own stage times.
+StayFacts = PeriodFacts
 
 
 @dataclass(frozen=True)
@@ -260,13 +254,6 @@ def project_funnel(
     )
 
 
-def median(values: Sequence[float]) -> float | None:
-    """The middle value; for an even count, the mean of the two middle ones. None when empty."""
-    if not values:
-        return None
-    return float(statistics.median(values))
-
-
 @dataclass(frozen=True)
 class StageDuration:
     stage: str
@@ -281,24 +268,12 @@ class StageDuration:
         return self.ongoing > 0
 
 
-def _days(start: datetime.datetime, end: datetime.datetime) -> float:
-    return max((end - start).total_seconds(), 0.0) / SECONDS_PER_DAY
-
-
 def stage_durations(
     stays: Iterable[StayFacts], stages: Sequence[str], now: datetime.datetime
 ) -> list[StageDuration]:
     """Median days per stage, one row per stage in `stages` order. A stay still open counts up to
     `now` and flags the row; the median of the finished stays alone is given beside it."""
-    finished: dict[str, list[float]] = {stage: [] for stage in stages}
-    ongoing: dict[str, list[float]] = {stage: [] for stage in stages}
-    for stay in stays:
-        if stay.stage not in finished:
-            continue
-        if stay.left_at is None:
-            ongoing[stay.stage].append(_days(stay.entered_at, now))
-        else:
-            finished[stay.stage].append(_days(stay.entered_at, stay.left_at))
+    finished, ongoing = days_by_stage(stays, stages, now)
     rows = []
     for stage in stages:
         done, still = finished[stage], ongoing[stage]

@@ -97,7 +97,8 @@ SIDES = {
 def _stored(direction: str, **pair: Any) -> dict[Any, StoredMatch]:
     """A direction's stored pairs of one record, keyed by the id of the other side."""
     key = next(k for k in SIDES[StoredMatch.Direction(direction)] if k not in pair)
-    qs = StoredMatch.objects.filter(direction=direction, **pair)
+    # The transfer project a pair became, if any, comes in the same query (the row links to it).
+    qs = StoredMatch.objects.filter(direction=direction, **pair).select_related("transfer_project")
     return {getattr(m, f"{key}_id"): m for m in qs}
 
 
