@@ -27,5 +27,7 @@ urlpatterns = [
     path("", include("hebi.contracts.api_routes")),
     path("", include("hebi.contracts.licence_api_routes")),
     path("", include("hebi.insights.api_routes")),
+    path("", include("hebi.challenges.api_routes")),
+    path("", include("hebi.events.api_routes")),
     *router.urls,
 ]

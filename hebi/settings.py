@@ -60,6 +60,8 @@ INSTALLED_APPS = [
     "hebi.deals",
     "hebi.contracts",
     "hebi.insights",
+    "hebi.challenges",
+    "hebi.events",
 ]
 
 MIDDLEWARE = [

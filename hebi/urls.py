@@ -17,6 +17,8 @@ urlpatterns = [
     path("licences/", include("hebi.contracts.licence_urls")),
     path("deals/", include("hebi.deals.urls")),
     path("reports/", include("hebi.insights.urls")),
+    path("challenges/", include("hebi.challenges.urls")),
+    path("events/", include("hebi.events.urls")),
     path("", include("hebi.catalog.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
