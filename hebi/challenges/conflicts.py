@@ -223,10 +223,10 @@ def registry_links(experts: Sequence[ExpertFacts], applications: Sequence[Applic
             "application_number", "inventors"
         ):
             names = {str(n).strip() for n in inventors or []}
-            for e in names & expert_names:
-                for m in names & member_names:
-                    if e != m:
-                        coinvented.setdefault((e, m), []).append(number)
+            for expert_name in names & expert_names:
+                for member_name in names & member_names:
+                    if expert_name != member_name:
+                        coinvented.setdefault((expert_name, member_name), []).append(number)
     return Registry(coauthored=coauthored, coinvented=coinvented)
 
 

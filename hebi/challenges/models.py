@@ -20,8 +20,6 @@ from django.utils.translation import gettext_lazy as _
 
 from hebi.core.models import TimeStampedModel
 
-MONEY = {"max_digits": 14, "decimal_places": 2}
-
 
 # -- reference data ---------------------------------------------------------------------------------
 class Rubric(models.Model):
@@ -138,10 +136,18 @@ class Challenge(TimeStampedModel):
     )
     problem = models.TextField(_("需解决的关键问题"), max_length=5000)
     budget_public = models.DecimalField(
-        _("财政资金（元）"), **MONEY, default=Decimal(0), validators=[MinValueValidator(Decimal(0))]
+        _("财政资金（元）"),
+        max_digits=14,
+        decimal_places=2,
+        default=Decimal(0),
+        validators=[MinValueValidator(Decimal(0))],
     )
     budget_enterprise = models.DecimalField(
-        _("企业投入（元）"), **MONEY, default=Decimal(0), validators=[MinValueValidator(Decimal(0))]
+        _("企业投入（元）"),
+        max_digits=14,
+        decimal_places=2,
+        default=Decimal(0),
+        validators=[MinValueValidator(Decimal(0))],
     )
     deadline = models.DateField(_("揭榜截止日期"), help_text=_("当日 24 时前可提交申报。"))
     duration_months = models.PositiveSmallIntegerField(
@@ -280,6 +286,14 @@ class Application(TimeStampedModel):
         AWARDED = "awarded", _("揭榜成功")
         NOT_AWARDED = "not_awarded", _("未入选")
 
+    TRANSITIONS: dict[str, list[str]] = {
+        Status.DRAFT: [Status.SUBMITTED, Status.WITHDRAWN],
+        Status.SUBMITTED: [Status.WITHDRAWN, Status.AWARDED, Status.NOT_AWARDED],
+        Status.WITHDRAWN: [],
+        Status.AWARDED: [],
+        Status.NOT_AWARDED: [],
+    }
+
     challenge = models.ForeignKey(
         Challenge, verbose_name=_("榜单"), on_delete=models.PROTECT, related_name="applications"
     )
@@ -302,10 +316,14 @@ class Application(TimeStampedModel):
     )
     team_summary = models.TextField(_("团队情况"), max_length=3000)
     budget_total = models.DecimalField(
-        _("预算总额（元）"), **MONEY, validators=[MinValueValidator(Decimal(0))]
+        _("预算总额（元）"), max_digits=14, decimal_places=2, validators=[MinValueValidator(Decimal(0))]
     )
     budget_public = models.DecimalField(
-        _("申请财政资金（元）"), **MONEY, default=Decimal(0), validators=[MinValueValidator(Decimal(0))]
+        _("申请财政资金（元）"),
+        max_digits=14,
+        decimal_places=2,
+        default=Decimal(0),
+        validators=[MinValueValidator(Decimal(0))],
     )
     budget_note = models.TextField(_("预算说明"), max_length=3000, blank=True)
     status = models.CharField(_("状态"), max_length=20, choices=Status.choices, default=Status.DRAFT)
@@ -399,7 +417,11 @@ class ApplicationMilestone(models.Model):
     )
     deliverable = models.CharField(_("交付内容"), max_length=300, blank=True)
     amount = models.DecimalField(
-        _("拨付金额（元）"), **MONEY, default=Decimal(0), validators=[MinValueValidator(Decimal(0))]
+        _("拨付金额（元）"),
+        max_digits=14,
+        decimal_places=2,
+        default=Decimal(0),
+        validators=[MinValueValidator(Decimal(0))],
     )
     order = models.PositiveSmallIntegerField(default=0)
 
@@ -535,7 +557,9 @@ class Panel(TimeStampedModel):
         on_delete=models.SET_NULL,
         related_name="+",
     )
-    experts = models.ManyToManyField(ExpertProfile, through="PanelMember", related_name="panels")
+    experts: models.ManyToManyField = models.ManyToManyField(
+        ExpertProfile, through="PanelMember", related_name="panels"
+    )
 
     class Meta:
         verbose_name = _("评审专家组")
@@ -644,10 +668,18 @@ class MilestoneContract(TimeStampedModel):
     starts_on = models.DateField(_("开始日期"))
     ends_on = models.DateField(_("结束日期"))
     amount_public = models.DecimalField(
-        _("财政资金（元）"), **MONEY, default=Decimal(0), validators=[MinValueValidator(Decimal(0))]
+        _("财政资金（元）"),
+        max_digits=14,
+        decimal_places=2,
+        default=Decimal(0),
+        validators=[MinValueValidator(Decimal(0))],
     )
     amount_enterprise = models.DecimalField(
-        _("企业投入（元）"), **MONEY, default=Decimal(0), validators=[MinValueValidator(Decimal(0))]
+        _("企业投入（元）"),
+        max_digits=14,
+        decimal_places=2,
+        default=Decimal(0),
+        validators=[MinValueValidator(Decimal(0))],
     )
     penalty_terms = models.TextField(_("违约与责任条款"), max_length=3000)
     status = models.CharField(_("状态"), max_length=20, choices=Status.choices, default=Status.ACTIVE)
@@ -692,7 +724,11 @@ class ContractMilestone(models.Model):
     due_on = models.DateField(_("考核日期"))
     deliverable = models.CharField(_("考核内容"), max_length=300, blank=True)
     tranche = models.DecimalField(
-        _("拨付金额（元）"), **MONEY, default=Decimal(0), validators=[MinValueValidator(Decimal(0))]
+        _("拨付金额（元）"),
+        max_digits=14,
+        decimal_places=2,
+        default=Decimal(0),
+        validators=[MinValueValidator(Decimal(0))],
     )
     status = models.CharField(_("考核结果"), max_length=20, choices=Status.choices, default=Status.PENDING)
     outcome_comment = models.TextField(_("考核意见"), max_length=3000, blank=True)
@@ -763,7 +799,9 @@ class Tranche(TimeStampedModel):
     """Money released for a passed milestone (资金拨付)."""
 
     milestone = models.ForeignKey(ContractMilestone, on_delete=models.PROTECT, related_name="tranches")
-    amount = models.DecimalField(_("金额（元）"), **MONEY, validators=[MinValueValidator(Decimal("0.01"))])
+    amount = models.DecimalField(
+        _("金额（元）"), max_digits=14, decimal_places=2, validators=[MinValueValidator(Decimal("0.01"))]
+    )
     released_on = models.DateField(_("拨付日期"))
     note = models.CharField(_("备注"), max_length=300, blank=True)
     released_by = models.ForeignKey(
@@ -788,7 +826,12 @@ class Penalty(TimeStampedModel):
     )
     description = models.TextField(_("处理内容"), max_length=2000)
     amount = models.DecimalField(
-        _("收回/扣减金额（元）"), **MONEY, null=True, blank=True, validators=[MinValueValidator(Decimal(0))]
+        _("收回/扣减金额（元）"),
+        max_digits=14,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(Decimal(0))],
     )
     recorded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"

@@ -66,7 +66,7 @@ def check_sheet(criteria: Sequence[Criterion], items: Mapping[str, Any]) -> tupl
         if not value.is_finite() or value < 0 or value > criterion.max_score:
             errors[criterion.code] = _("“%(name)s”的分数应在 0 到 %(max)s 之间。") % {
                 "name": criterion.name,
-                "max": f"{criterion.max_score:g}",
+                "max": f"{Decimal(criterion.max_score).normalize():f}",
             }
             continue
         if (value * 2) != (value * 2).to_integral_value():

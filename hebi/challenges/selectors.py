@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
-from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.db.models import Case, Count, Exists, F, IntegerField, OuterRef, Q, QuerySet, Value, When
 from django.http import Http404
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from hebi.challenges import permissions
-from hebi.challenges.models import Application, Challenge, PanelMember
+from hebi.challenges.models import Application, Challenge, ChallengeQuestion, PanelMember
 from hebi.core.converters import parse_id
 from hebi.core.permissions import roles_by_org
 
@@ -55,7 +57,7 @@ def applications_visible(*, viewer: Any) -> QuerySet[Application]:
     profile = permissions.expert_profile(viewer)
     if profile is not None:
         on_panel = PanelMember.objects.filter(panel__challenge_id=OuterRef("challenge_id"), expert=profile)
-        condition |= ~Q(status=Application.Status.DRAFT) & Exists(on_panel)
+        condition |= ~Q(status=Application.Status.DRAFT) & Q(Exists(on_panel))
     return qs.filter(condition)
 
 
@@ -72,3 +74,128 @@ def application_get(*, viewer: Any, pk: Any) -> Application:
     if found is None:
         raise Http404(_("没有找到该申报。"))
     return found
+
+
+# -- the hall and the personal pages ------------------------------------------------------------------
+PUBLIC_STATUSES = (Challenge.Status.PUBLISHED, Challenge.Status.REVIEWING, Challenge.Status.DECIDED)
+UNDER_REVIEW = (Application.Status.SUBMITTED, Application.Status.AWARDED, Application.Status.NOT_AWARDED)
+
+
+@dataclass(frozen=True)
+class HallFilters:
+    q: str = ""
+    field: str = ""
+    state: str = ""  # "open" (征集中) or "closed" (已截止)
+    issuer_kind: str = ""  # "enterprise" or "government"
+
+
+def _with_counts(qs: QuerySet[Challenge]) -> QuerySet[Challenge]:
+    return qs.annotate(
+        applications_count=Count("applications", filter=Q(applications__status__in=UNDER_REVIEW))
+    )
+
+
+def challenge_hall(*, filters: HallFilters) -> QuerySet[Challenge]:
+    """Published calls for everyone: open ones first by nearest deadline, then the closed ones."""
+    today = timezone.localdate()
+    qs = Challenge.objects.filter(status__in=PUBLIC_STATUSES, published_at__isnull=False)
+    open_now = Q(status=Challenge.Status.PUBLISHED, deadline__gte=today)
+    if filters.state == "open":
+        qs = qs.filter(open_now)
+    elif filters.state == "closed":
+        qs = qs.exclude(open_now)
+    if filters.field:
+        qs = qs.filter(field_id=filters.field)
+    if filters.issuer_kind in permissions.ISSUER_KINDS:
+        qs = qs.filter(issuer__kind=filters.issuer_kind)
+    if filters.q:
+        qs = qs.filter(Q(title__icontains=filters.q) | Q(problem__icontains=filters.q))
+    qs = qs.annotate(
+        closed=Case(When(open_now, then=Value(0)), default=Value(1), output_field=IntegerField()),
+        open_deadline=Case(When(open_now, then=F("deadline")), default=None),
+    )
+    return (
+        _with_counts(qs)
+        .select_related("issuer", "field")
+        .order_by("closed", F("open_deadline").asc(nulls_last=True), "-deadline", "-id")
+    )
+
+
+def challenges_mine(*, viewer: Any) -> QuerySet[Challenge]:
+    """Every challenge of the viewer's organisations, in every status."""
+    orgs = list(roles_by_org(viewer))
+    return (
+        _with_counts(Challenge.objects.filter(issuer_id__in=orgs))
+        .select_related("issuer")
+        .order_by("-updated_at", "-id")
+    )
+
+
+def applications_mine(*, viewer: Any) -> QuerySet[Application]:
+    """The applications the viewer's organisations lead or take part in."""
+    orgs = list(roles_by_org(viewer))
+    partner = Application.partners.through.objects.filter(
+        application_id=OuterRef("pk"), organisation_id__in=orgs
+    )
+    return (
+        Application.objects.filter(Q(lead_id__in=orgs) | Exists(partner))
+        .select_related("challenge", "lead")
+        .order_by("-updated_at", "-id")
+    )
+
+
+def secretariat_queue() -> dict[str, QuerySet[Challenge]]:
+    """Calls waiting for the secretariat: approval, and the start of the review after the deadline."""
+    today = timezone.localdate()
+    return {
+        "pending": Challenge.objects.filter(status=Challenge.Status.PENDING)
+        .select_related("issuer")
+        .order_by("updated_at", "id"),
+        "closed": _with_counts(
+            Challenge.objects.filter(status=Challenge.Status.PUBLISHED, deadline__lt=today)
+        )
+        .select_related("issuer")
+        .order_by("deadline", "id"),
+    }
+
+
+def questions_visible(*, viewer: Any, challenge: Challenge) -> QuerySet[ChallengeQuestion]:
+    """Answered questions for everyone; an open one for its asker and for those who answer."""
+    qs = challenge.questions.select_related("asked_by", "answered_by")
+    if permissions.can_answer_questions(viewer, challenge):
+        return qs
+    if getattr(viewer, "is_authenticated", False):
+        return qs.filter(~Q(answer="") | Q(asked_by=viewer))
+    return qs.exclude(answer="")
+
+
+def question_get(*, viewer: Any, pk: Any) -> ChallengeQuestion:
+    key = parse_id(pk)
+    found = ChallengeQuestion.objects.select_related("challenge").filter(pk=key).first() if key else None
+    if found is None or not permissions.can_view_challenge(viewer, found.challenge):
+        raise Http404(_("没有找到该问题。"))
+    if not questions_visible(viewer=viewer, challenge=found.challenge).filter(pk=found.pk).exists():
+        raise Http404(_("没有找到该问题。"))
+    return found
+
+
+def challenge_applications(*, viewer: Any, challenge: Challenge) -> QuerySet[Application]:
+    """On the challenge page: the submitted applications for the secretariat and the issuer's
+    people, and the viewer's own organisations' applications in any status."""
+    orgs = list(roles_by_org(viewer))
+    partner = Application.partners.through.objects.filter(
+        application_id=OuterRef("pk"), organisation_id__in=orgs
+    )
+    return (
+        applications_visible(viewer=viewer)
+        .filter(challenge=challenge)
+        .filter(Q(status__in=UNDER_REVIEW) | Q(lead_id__in=orgs) | Exists(partner))
+        .select_related("lead")
+        .prefetch_related("partners")
+        .order_by("rank", "submitted_at", "id")
+    )
+
+
+def days_left(challenge: Challenge) -> int:
+    """Days until the deadline; 0 on its last day, negative once past."""
+    return (challenge.deadline - timezone.localdate()).days

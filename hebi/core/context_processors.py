@@ -10,7 +10,12 @@ from hebi.core.roles import Role
 
 def navigation(request: HttpRequest) -> dict[str, Any]:
     user = getattr(request, "user", None)
-    halls = [("catalog:achievement-hall", _("成果大厅")), ("catalog:need-hall", _("需求大厅"))]
+    halls = [
+        ("catalog:achievement-hall", _("成果大厅")),
+        ("catalog:need-hall", _("需求大厅")),
+        ("challenges:hall", _("揭榜挂帅")),
+        ("events:list", _("路演与对接会")),
+    ]
     if user is None or not user.is_authenticated:
         return {"nav_items": halls}
     items = [
@@ -26,6 +31,10 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
         ("licences:list", _("许可与收益")),
         ("insights:transfers", _("统计报表")),
     ]
+    if Role.EXPERT in all_roles(user):
+        items.append(("challenges:score-list", _("我的评审")))
+    if has_platform_role(user, Role.SECRETARIAT, Role.PLATFORM_ADMIN):
+        items.append(("challenges:board", _("揭榜看板")))
     if has_platform_role(user, Role.REGISTRY_OFFICER, Role.PLATFORM_ADMIN):
         items.append(("contracts:review", _("登记审核")))
     if is_platform_admin(user):

@@ -396,6 +396,11 @@ class DemoLoader:
 
         load_deals_demo(report=self.report)
         load_contracts_demo(report=self.report)
+        from hebi.challenges.demo import load_challenges_demo
+        from hebi.events.demo import load_events_demo
+
+        load_challenges_demo(report=self.report)
+        load_events_demo(report=self.report)
         return accounts
 
 

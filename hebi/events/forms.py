@@ -1,0 +1,199 @@
+"""Forms of the event pages. They collect input; the services decide."""
+
+from __future__ import annotations
+
+from typing import Any, cast
+
+from django import forms
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from hebi.catalog import selectors as catalog_selectors
+from hebi.catalog.models import Achievement
+from hebi.challenges import scoring
+from hebi.challenges.models import Rubric
+from hebi.deals import selectors as deals_selectors
+from hebi.deals.models import TransferProject
+from hebi.events.models import Event, EventSlot, Invitation, Registration
+from hebi.orgs.models import Organisation
+
+DATETIME = forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")
+TIME = forms.TimeInput(attrs={"type": "time"}, format="%H:%M")
+
+
+def _org_choices() -> Any:
+    return Organisation.objects.filter(is_active=True).order_by("kind", "name")
+
+
+class RecordChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, obj: Any) -> str:
+        return f"{obj.title}（{obj.owner}）"
+
+
+class ProjectChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, obj: Any) -> str:
+        return f"{obj.title}（{obj.owner} → {obj.enterprise}）"
+
+
+class EventForm(forms.ModelForm):
+    """The facts of an event; `organisers` (create only) are the organisations it may be run for."""
+
+    organiser = forms.ModelChoiceField(label=_("主办单位"), queryset=Organisation.objects.none())
+
+    class Meta:
+        model = Event
+        fields = [
+            "organiser",
+            "kind",
+            "title",
+            "starts_at",
+            "ends_at",
+            "venue",
+            "co_organisers",
+            "description",
+            "capacity",
+            "registration_closes_at",
+            "rubric",
+        ]
+        widgets = {
+            "starts_at": DATETIME,
+            "ends_at": DATETIME,
+            "registration_closes_at": DATETIME,
+            "description": forms.Textarea(attrs={"rows": 5}),
+        }
+        help_texts = {
+            "co_organisers": _("多家单位请用顿号分隔，如：长春新区、吉林大学。"),
+            "registration_closes_at": _("不填则报名持续到活动结束。"),
+            "rubric": _("评审专家为每个路演项目打分所用的指标。"),
+        }
+
+    def __init__(self, *args: Any, organisers: Any = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if organisers is None:
+            del self.fields["organiser"]
+        else:
+            cast(forms.ModelChoiceField, self.fields["organiser"]).queryset = organisers
+            if len(organisers) == 1:
+                self.initial.setdefault("organiser", organisers[0])
+        rubric = cast(forms.ModelChoiceField, self.fields["rubric"])
+        rubric.queryset = Rubric.objects.filter(
+            Q(purpose=Rubric.Purpose.ROADSHOW, is_active=True) | Q(pk=self.instance.rubric_id)
+        )
+        rubric.required = True
+        if not self.instance.pk:
+            self.initial.setdefault("rubric", "roadshow-2023")
+
+    def service_data(self) -> dict[str, Any]:
+        return {k: v for k, v in self.cleaned_data.items() if k != "organiser"}
+
+
+class CancelForm(forms.Form):
+    reason = forms.CharField(label=_("取消原因"), max_length=500)
+
+
+class SlotForm(forms.ModelForm):
+    achievement = RecordChoiceField(
+        label=_("关联成果"),
+        queryset=Achievement.objects.none(),
+        required=False,
+        help_text=_("须为路演单位已发布的成果。"),
+    )
+    project = ProjectChoiceField(
+        label=_("关联转化项目"), queryset=TransferProject.objects.none(), required=False
+    )
+
+    class Meta:
+        model = EventSlot
+        fields = [
+            "title",
+            "organisation",
+            "presenter",
+            "starts_at",
+            "minutes",
+            "summary",
+            "achievement",
+            "project",
+        ]
+        widgets = {"starts_at": TIME, "summary": forms.Textarea(attrs={"rows": 4})}
+
+    def __init__(self, *args: Any, viewer: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        cast(forms.ModelChoiceField, self.fields["organisation"]).queryset = _org_choices()
+        slot: EventSlot = self.instance
+        # Published results and visible projects, plus whatever the slot already names.
+        cast(forms.ModelChoiceField, self.fields["achievement"]).queryset = Achievement.objects.filter(
+            Q(pk__in=catalog_selectors.listed(Achievement, viewer=viewer).values("pk"))
+            | Q(pk=slot.achievement_id)
+        ).select_related("owner")
+        cast(forms.ModelChoiceField, self.fields["project"]).queryset = TransferProject.objects.filter(
+            Q(pk__in=deals_selectors.projects_visible(viewer=viewer).values("pk")) | Q(pk=slot.project_id)
+        ).select_related("owner", "enterprise")
+
+
+class InvitationForm(forms.Form):
+    organisation = forms.ModelChoiceField(label=_("受邀单位"), queryset=Organisation.objects.none())
+    kind = forms.ChoiceField(label=_("受邀身份"), choices=Invitation.Kind.choices)
+    note = forms.CharField(label=_("备注"), required=False, max_length=200)
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        cast(forms.ModelChoiceField, self.fields["organisation"]).queryset = _org_choices()
+
+
+class RegistrationForm(forms.Form):
+    role = forms.ChoiceField(label=_("参会身份"), choices=Registration.Role.choices)
+    organisation = forms.ModelChoiceField(
+        label=_("单位"), queryset=Organisation.objects.none(), required=False, empty_label=_("（以个人身份）")
+    )
+
+    def __init__(self, *args: Any, organisations: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        field = cast(forms.ModelChoiceField, self.fields["organisation"])
+        field.queryset = organisations
+        if len(organisations) == 1:
+            self.initial.setdefault("organisation", organisations[0])
+
+
+class SearchForm(forms.Form):
+    q = forms.CharField(label=_("姓名或单位"), required=False, max_length=60)
+
+
+def score_field(code: str) -> str:
+    return f"score_{code}"
+
+
+class FeedbackForm(forms.Form):
+    """One slot's sheet on the live page: the rubric's criteria, the interest toggle and a note.
+    Scores stay text here: the score-sheet checker gives the per-criterion messages."""
+
+    want_to_talk = forms.BooleanField(label=_("想进一步洽谈"), required=False)
+    note = forms.CharField(
+        label=_("备注"), required=False, max_length=500, widget=forms.Textarea(attrs={"rows": 2})
+    )
+
+    def __init__(self, *args: Any, criteria: list[scoring.Criterion], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.criteria = criteria
+        scores = {
+            score_field(c.code): forms.CharField(
+                label=f"{c.name}（{c.max_score:g}）",
+                required=False,
+                max_length=10,
+                widget=forms.NumberInput(
+                    attrs={"step": "0.5", "min": "0", "max": f"{c.max_score:g}", "inputmode": "decimal"}
+                ),
+            )
+            for c in criteria
+        }
+        self.fields = {**scores, **self.fields}
+
+    def items(self) -> dict[str, str]:
+        return {c.code: self.cleaned_data.get(score_field(c.code)) or "" for c in self.criteria}
+
+    @classmethod
+    def initial_from(cls, feedback: Any) -> dict[str, Any]:
+        if feedback is None:
+            return {}
+        data: dict[str, Any] = {score_field(k): v for k, v in (feedback.items or {}).items()}
+        data.update(want_to_talk=feedback.want_to_talk, note=feedback.note)
+        return data

@@ -1,0 +1,668 @@
+"""The review of a challenge (揭榜评审), through its services and pages: the expert pool, the panel
+with conflicts excluded, independent scoring on a phone page, the ranking, closing and the decision
+with reasons.
+
+Charlie's 中国一汽 posted the challenge. 吉林大学 (Alice, Bob) and 长春理工大学 (Dave) applied.
+Sam sits in the committee secretariat. Five experts have no conflict; one works at 中国一汽 and
+one at 吉林大学, so both are left out of the panel. Nina belongs nowhere.
+"""
+
+from decimal import Decimal
+
+import pytest
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.template import Context, Template
+from django.test import RequestFactory
+from django.urls import reverse
+
+from hebi.challenges import panels, review
+from hebi.challenges.models import (
+    Application,
+    Challenge,
+    DecisionCategory,
+    DeclaredConflict,
+    ExpertProfile,
+    Panel,
+    Score,
+)
+from hebi.core.models import Notification
+from hebi.core.roles import Role
+from tests.challenge_factories import declare, make_application, make_challenge, make_expert, make_experts
+from tests.factories import MembershipFactory, OrganisationFactory, UserFactory
+
+pytestmark = pytest.mark.django_db
+
+# Five sheets of the challenge rubric (30/20/20/15/15) whose totals are 90, 80, 70, 60 and 50.
+SPREAD = (90, 80, 70, 60, 50)
+
+
+def sheet(total):
+    share = {"approach": "0.3", "indicators": "0.2", "team": "0.2", "plan": "0.15", "industry": "0.15"}
+    return {code: f"{Decimal(total) * Decimal(part):g}" for code, part in share.items()}
+
+
+def text(response):
+    return response.content.decode()
+
+
+@pytest.fixture
+def cust(db):
+    return OrganisationFactory(name="长春理工大学", short_name="长理工", kind="university")
+
+
+@pytest.fixture
+def dave(cust):
+    user = UserFactory(username="dave", display_name="戴夫")
+    MembershipFactory(user=user, organisation=cust, role=Role.ORG_ADMIN)
+    return user
+
+
+@pytest.fixture
+def challenge(enterprise):
+    return make_challenge(enterprise, status="reviewing")
+
+
+@pytest.fixture
+def jlu_app(challenge, university, bob):
+    return make_application(
+        challenge,
+        university,
+        members=(("鲍勃", university, bob),),
+        created_by=bob,
+        title="原位聚合复合电解质",
+    )
+
+
+@pytest.fixture
+def cust_app(challenge, cust, dave):
+    return make_application(challenge, cust, created_by=dave, title="硫化物电解质界面修饰")
+
+
+@pytest.fixture
+def clean():
+    return make_experts(5)
+
+
+@pytest.fixture
+def from_issuer(enterprise):
+    return make_expert("一汽专家", organisation=enterprise)
+
+
+@pytest.fixture
+def from_jlu(university):
+    return make_expert("吉大专家", organisation=university)
+
+
+@pytest.fixture
+def panel(sam, challenge, jlu_app, cust_app, clean, from_issuer, from_jlu):
+    return panels.form_panel(actor=sam, challenge=challenge, experts=[*clean, from_issuer, from_jlu])
+
+
+def score_everything(panel, experts, apps, totals=SPREAD):
+    for expert, total in zip(experts, totals, strict=True):
+        for app in apps:
+            review.score_submit(
+                actor=expert.user, panel=panel, application=app, items=sheet(total), comment=""
+            )
+
+
+def category(code):
+    return DecisionCategory.objects.get(code=code)
+
+
+def render_tag(tag, user, **context):
+    request = RequestFactory().get("/")
+    request.user = user
+    return Template("{% load challenge_review %}" + tag).render(Context({"request": request, **context}))
+
+
+# -- the whole path ---------------------------------------------------------------------------------
+def test_the_review_runs_from_the_panel_to_the_decision(
+    login,
+    sam,
+    bob,
+    dave,
+    charlie,
+    challenge,
+    jlu_app,
+    cust_app,
+    clean,
+    from_issuer,
+    from_jlu,
+    django_capture_on_commit_callbacks,
+):
+    proposed = [*clean, from_issuer, from_jlu]
+    client = login(sam)
+    url = reverse("challenges:panel", args=[challenge.pk])
+    page = client.get(url)
+    assert page.status_code == 200 and text(page).count('name="experts"') == 7
+
+    # The secretariat previews the conflicts: both experts are flagged with the reason and the application.
+    preview = text(client.post(url, {"experts": [e.pk for e in proposed], "action": "preview", "field": ""}))
+    assert "发榜单位人员" in preview and "本人所在单位 中国第一汽车集团有限公司 为发榜单位" in preview
+    assert "申报单位人员" in preview and "涉及申报：原位聚合复合电解质" in preview
+    assert not Panel.objects.exists()
+
+    response = client.post(
+        url, {"experts": [e.pk for e in proposed], "chair": clean[0].pk, "action": "form", "field": ""}
+    )
+    assert response.status_code == 302
+    panel = Panel.objects.get(challenge=challenge)
+    assert set(panel.experts.all()) == set(clean)
+    formed = text(client.get(url))
+    assert "吉大专家" in formed and "本人所在单位 吉林大学 为申报单位" in formed
+    assert "已评 0 / 2 份" in formed
+
+    # Five experts score alone on the phone page; each sees only their own sheet.
+    totals = dict(zip(clean, SPREAD, strict=True))
+    for expert, total in totals.items():
+        client = login(expert.user)
+        listing = text(client.get(reverse("challenges:score-list")))
+        assert listing.count("待评分") == 2
+        for app, app_total in ((jlu_app, total), (cust_app, 80)):
+            score_url = reverse("challenges:score", args=[panel.pk, app.pk])
+            response = client.post(score_url, {**sheet(app_total), "comment": f"{expert.user}的意见"})
+            assert response.status_code == 302
+        own = text(client.get(reverse("challenges:score", args=[panel.pk, jlu_app.pk])))
+        assert "我的评分" in own and f"{expert.user}的意见" in own and 'name="approach"' not in own
+        assert not any(f"{other.user}的意见" in own for other in clean if other != expert)
+        assert text(client.get(reverse("challenges:score-list"))).count("已评分") == 2
+
+    # The ranking drops the highest and the lowest of five.
+    client = login(sam)
+    ranking = client.get(reverse("challenges:ranking", args=[challenge.pk]))
+    board = {row.application: row for row in ranking.context["board"].rows}
+    assert board[jlu_app].aggregate.score == Decimal("70.00")
+    assert (board[jlu_app].aggregate.dropped_high, board[jlu_app].aggregate.dropped_low) == (90, 50)
+    assert (board[cust_app].rank, board[jlu_app].rank) == (1, 2)
+    assert "90 / 50" in text(ranking) and "5 / 5" in text(ranking)
+    assert "已评 2 / 2 份" in text(client.get(url))
+
+    assert client.post(reverse("challenges:panel-close", args=[challenge.pk])).status_code == 302
+    jlu_app.refresh_from_db()
+    cust_app.refresh_from_db()
+    assert (jlu_app.score, jlu_app.rank, cust_app.score, cust_app.rank) == (
+        Decimal("70"),
+        2,
+        Decimal("80"),
+        1,
+    )
+
+    decide_url = reverse("challenges:decide", args=[challenge.pk])
+    form = text(client.get(decide_url))
+    assert form.index("硫化物电解质界面修饰") < form.index("原位聚合复合电解质")  # ordered by rank
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(
+            decide_url,
+            {
+                f"category_{cust_app.pk}": "awarded-top",
+                f"comment_{cust_app.pk}": "综合得分第一，技术路线清晰可行。",
+                f"category_{jlu_app.pk}": "ranked-below",
+                f"comment_{jlu_app.pk}": "综合排名第二，低温界面方案尚需验证。",
+            },
+        )
+    assert response.status_code == 302
+    challenge.refresh_from_db()
+    assert challenge.status == Challenge.Status.DECIDED
+    jlu_app.refresh_from_db()
+    assert jlu_app.status == "not_awarded" and jlu_app.decision_category.code == "ranked-below"
+    assert jlu_app.decided_by == sam and jlu_app.decided_at is not None
+    cust_app.refresh_from_db()
+    assert cust_app.status == "awarded"
+
+    # Every applicant is told, with a link to its own application.
+    told = Notification.objects.get(recipient=bob)
+    assert "未入选" in told.title and told.url == reverse("challenges:application-detail", args=[jlu_app.pk])
+    assert Notification.objects.filter(recipient=dave, title__contains="揭榜成功").exists()
+
+    # Each applicant sees its own decision with the reasons, score and rank, and not the other's.
+    mine = render_tag("{% decision_box application %}", bob, application=jlu_app)
+    assert "低温界面方案尚需验证" in mine and "第 2 名 / 共 2 份" in mine and "70.00" in mine
+    assert render_tag("{% decision_box application %}", bob, application=cust_app) == ""
+    theirs = render_tag("{% decision_box application %}", dave, application=cust_app)
+    assert "揭榜成功" in theirs and "第 1 名 / 共 2 份" in theirs
+    # Nobody but the secretariat sees individual scores.
+    for person in (bob, charlie):
+        assert login(person).get(reverse("challenges:ranking", args=[challenge.pk])).status_code == 403
+    everyone = render_tag("{% review_box challenge %}", charlie, challenge=challenge)
+    assert "硫化物电解质界面修饰" in everyone and "原位聚合复合电解质" not in everyone
+    assert "90" not in everyone
+
+
+# -- the expert pool --------------------------------------------------------------------------------
+def test_the_secretariat_lists_and_filters_the_pool_and_others_may_not(login, sam, charlie, bob):
+    auto = make_expert("汽车专家", specialties="动力电池热管理")
+    auto.fields.set(["auto"])
+    make_expert("生物专家", specialties="疫苗")
+    retired = make_expert("退休专家", is_active=False)
+    client = login(sam)
+    url = reverse("challenges:experts")
+    page = text(client.get(url))
+    assert "汽车专家" in page and "生物专家" in page and "退休专家" in page
+    assert text(client.get(url, {"q": "热管理"})).count('data-testid="expert-row"') == 1
+    by_field = text(client.get(url, {"field": "auto"}))
+    assert "汽车专家" in by_field and "生物专家" not in by_field
+    assert "退休专家" not in text(client.get(url, {"active": "1"}))
+    assert "没有符合条件的专家" in text(client.get(url, {"q": "无此人"}))
+    for person in (charlie, bob):
+        client = login(person)
+        assert client.get(url).status_code == 403
+        assert client.get(reverse("challenges:expert-detail", args=[retired.pk])).status_code == 403
+        assert client.get(reverse("challenges:expert-create")).status_code == 403
+
+
+def test_the_secretariat_adds_an_existing_account_to_the_pool(login, sam, university):
+    UserFactory(username="prof_li", display_name="李教授")
+    client = login(sam)
+    url = reverse("challenges:expert-create")
+    response = client.post(
+        url,
+        {
+            "username": "prof_li",
+            "organisation": university.pk,
+            "title": "教授",
+            "expert_fields": ["auto"],
+            "specialties": "固态电池",
+            "is_enterprise_expert": "",
+        },
+    )
+    expert = ExpertProfile.objects.get(user__username="prof_li")
+    assert response.status_code == 302 and response["Location"] == reverse(
+        "challenges:expert-detail", args=[expert.pk]
+    )
+    assert expert.organisation == university and list(expert.fields.values_list("pk", flat=True)) == ["auto"]
+    assert "固态电池" in text(client.get(response["Location"]))
+    # An unknown name and a second profile are refused on the form.
+    assert "没有找到该用户名的有效账号" in text(client.post(url, {"username": "nobody"}))
+    assert "该用户已在专家库中" in text(client.post(url, {"username": "prof_li"}))
+    assert ExpertProfile.objects.count() == 1
+
+
+def test_the_secretariat_edits_and_takes_an_expert_out_of_the_pool(login, sam, enterprise):
+    expert = make_expert("汽车专家")
+    client = login(sam)
+    url = reverse("challenges:expert-edit", args=[expert.pk])
+    assert client.get(url).status_code == 200
+    client.post(url, {"organisation": enterprise.pk, "title": "总工程师", "is_enterprise_expert": "on"})
+    expert.refresh_from_db()
+    assert (expert.organisation, expert.title, expert.is_enterprise_expert, expert.is_active) == (
+        enterprise,
+        "总工程师",
+        True,
+        False,
+    )
+    client.post(url, {"title": "总工程师", "is_active": "on"})
+    expert.refresh_from_db()
+    assert expert.is_active and expert.organisation is None
+
+
+def test_the_expert_detail_shows_fields_conflicts_and_panels(login, sam, panel, clean, university):
+    declare(clean[0], organisation=university, reason="曾任客座教授")
+    page = text(login(sam).get(reverse("challenges:expert-detail", args=[clean[0].pk])))
+    assert "曾任客座教授" in page and panel.challenge.title in page
+
+
+def test_an_expert_edits_their_own_page_and_declares_conflicts(login, cust):
+    expert = make_expert("汽车专家")
+    client = login(expert.user)
+    url = reverse("challenges:expert-me")
+    client.post(url, {"action": "profile", "expert_fields": ["auto"], "specialties": "电池管理"})
+    expert.refresh_from_db()
+    assert expert.specialties == "电池管理" and expert.fields.filter(pk="auto").exists()
+
+    client.post(url, {"action": "declare", "organisation": cust.pk, "reason": "近三年合作项目"})
+    client.post(url, {"action": "declare", "person": "赵敏", "reason": "博士导师"})
+    assert sorted(str(c) for c in expert.conflicts.all()) == sorted(
+        [f"{expert}: 长春理工大学", f"{expert}: 赵敏"]
+    )
+    # A reason is required, and a conflict names someone.
+    page = text(client.post(url, {"action": "declare", "person": "钱七", "reason": ""}))
+    assert "该字段是必填项" in page
+    page = text(client.post(url, {"action": "declare", "reason": "无对象"}))
+    assert "请选择回避单位或填写回避人员" in page
+    assert expert.conflicts.count() == 2
+
+    conflict = expert.conflicts.get(person="赵敏")
+    client.post(url, {"action": "remove", "conflict": conflict.pk})
+    assert not DeclaredConflict.objects.filter(pk=conflict.pk).exists()
+
+
+def test_an_expert_cannot_remove_someone_elses_conflict_and_a_non_expert_has_no_page(login, nina, cust):
+    mine, theirs = make_expert("甲专家"), make_expert("乙专家")
+    declare(theirs, organisation=cust)
+    client = login(mine.user)
+    response = client.post(
+        reverse("challenges:expert-me"), {"action": "remove", "conflict": theirs.conflicts.get().pk}
+    )
+    assert response.status_code == 404 and theirs.conflicts.exists()
+    with pytest.raises(PermissionDenied):
+        review.conflict_remove(actor=mine.user, conflict=theirs.conflicts.get())
+    with pytest.raises(PermissionDenied):
+        review.expert_update(actor=mine.user, expert=mine, title="院士")
+    assert login(nina).get(reverse("challenges:expert-me")).status_code == 404
+
+
+# -- forming the panel on the page ------------------------------------------------------------------
+def test_the_panel_page_is_the_secretariats(login, charlie, bob, nina, enterprise, challenge, jlu_app):
+    url = reverse("challenges:panel", args=[challenge.pk])
+    for person in (charlie, bob, nina):
+        assert login(person).get(url).status_code == 403
+    draft = make_challenge(enterprise, status="draft")
+    assert login(nina).get(reverse("challenges:panel", args=[draft.pk])).status_code == 404
+    assert login(bob).get(reverse("challenges:ranking", args=[draft.pk])).status_code == 404
+    assert login(bob).get(reverse("challenges:decide", args=[draft.pk])).status_code == 404
+
+
+def test_a_panel_too_small_is_refused_on_the_form_with_the_numbers(login, sam, challenge, jlu_app, from_jlu):
+    experts = [*make_experts(3), from_jlu]
+    response = login(sam).post(
+        reverse("challenges:panel", args=[challenge.pk]),
+        {"experts": [e.pk for e in experts], "action": "form", "field": ""},
+    )
+    assert response.status_code == 200
+    assert "所选 4 人中有 1 人需回避，还差 2 人" in text(response)
+    assert not Panel.objects.exists()
+
+
+def test_the_panel_list_follows_the_field_filter(login, sam, challenge, jlu_app):
+    auto = make_expert("汽车专家")
+    auto.fields.set(["auto"])
+    make_expert("生物专家")
+    challenge.field_id = "auto"
+    challenge.save()
+    client = login(sam)
+    url = reverse("challenges:panel", args=[challenge.pk])
+    default = text(client.get(url))
+    assert "汽车专家" in default and "生物专家" not in default
+    assert "生物专家" in text(client.get(url, {"field": ""}))
+
+
+# -- scoring: the phone page and the refusals --------------------------------------------------------
+def test_the_phone_page_has_one_large_input_per_criterion_with_its_range(login, panel, clean, jlu_app):
+    page = text(login(clean[0].user).get(reverse("challenges:score", args=[panel.pk, jlu_app.pk])))
+    assert 'name="approach"' in page and 'max="30"' in page and 'max="15"' in page
+    assert page.count('step="0.5"') == 5 and page.count('min="0"') == 5
+    assert page.count('inputmode="decimal"') == 5 and page.count('type="number"') == 5
+    assert "技术路线先进性与可行性" in page and "技术路线是否清晰" in page
+    assert "能量密度" in page and "≥400" in page  # the challenge's indicators
+    assert "TRL 4 → 7" in page and "鲍勃" in page
+    assert 'name="viewport"' in page and "width=device-width" in page
+
+
+def test_a_score_outside_the_range_is_shown_on_its_field_and_nothing_is_written(login, panel, clean, jlu_app):
+    client = login(clean[0].user)
+    url = reverse("challenges:score", args=[panel.pk, jlu_app.pk])
+    response = client.post(url, {**sheet(80), "approach": "31", "team": "abc", "plan": ""})
+    form = response.context["form"]
+    assert form.errors["approach"] == ["“技术路线先进性与可行性”的分数应在 0 到 30 之间。"]
+    assert form.errors["team"] == ["“团队能力与前期基础”的分数应为数字。"]
+    assert form.errors["plan"] == ["请为“预算与进度安排合理性”打分。"]
+    assert not Score.objects.exists()
+
+
+@pytest.mark.parametrize(
+    ("items", "field", "message"),
+    [
+        ({**sheet(80), "approach": "-1"}, "approach", "0 到 30 之间"),
+        ({**sheet(80), "industry": "15.5"}, "industry", "0 到 15 之间"),
+        ({**sheet(80), "team": "十"}, "team", "应为数字"),
+        ({**sheet(80), "team": "12.3"}, "team", "以 0.5 分为单位"),
+        ({**sheet(80), "novelty": "5"}, "items", "不属于本指标体系的项：novelty"),
+        (
+            {k: v for k, v in sheet(80).items() if k != "indicators"},
+            "indicators",
+            "请为“核心指标响应程度”打分",
+        ),
+    ],
+)
+def test_a_bad_sheet_is_refused_by_criterion(panel, clean, jlu_app, items, field, message):
+    with pytest.raises(ValidationError) as caught:
+        review.score_submit(actor=clean[0].user, panel=panel, application=jlu_app, items=items)
+    assert message in " ".join(caught.value.message_dict[field])
+    assert not Score.objects.exists()
+
+
+def test_an_expert_scores_once(login, panel, clean, jlu_app):
+    review.score_submit(actor=clean[0].user, panel=panel, application=jlu_app, items=sheet(80))
+    with pytest.raises(ValidationError, match="您已为该申报评过分，评分提交后不能修改。"):
+        review.score_submit(actor=clean[0].user, panel=panel, application=jlu_app, items=sheet(90))
+    assert Score.objects.get().total == Decimal("80")
+
+
+def test_an_expert_excluded_at_formation_may_not_score(login, panel, from_jlu, jlu_app, cust_app):
+    with pytest.raises(
+        PermissionDenied, match="您因利益冲突已回避本专家组，不能评分：本人所在单位 吉林大学 为申报单位"
+    ):
+        review.score_submit(actor=from_jlu.user, panel=panel, application=cust_app, items=sheet(80))
+    client = login(from_jlu.user)
+    assert (
+        client.post(reverse("challenges:score", args=[panel.pk, cust_app.pk]), sheet(80)).status_code == 404
+    )
+    # 吉林大学's own application is theirs to read, not to score.
+    assert client.post(reverse("challenges:score", args=[panel.pk, jlu_app.pk]), sheet(80)).status_code == 403
+    assert not Score.objects.exists()
+
+
+def test_a_conflict_declared_after_the_panel_was_formed_stops_the_score(
+    login, panel, clean, jlu_app, cust_app, cust
+):
+    expert = clean[1]
+    declare(expert, organisation=cust, reason="新近受聘为兼职教授")
+    with pytest.raises(ValidationError) as caught:
+        review.score_submit(actor=expert.user, panel=panel, application=cust_app, items=sheet(80))
+    assert caught.value.messages == [
+        "您与该申报存在利益冲突，不能评分：本人申报回避 长春理工大学：新近受聘为兼职教授"
+    ]
+    client = login(expert.user)
+    listing = text(client.get(reverse("challenges:score-list")))
+    assert "需回避" in listing and "新近受聘为兼职教授" in listing
+    page = text(client.get(reverse("challenges:score", args=[panel.pk, cust_app.pk])))
+    assert "您与该申报存在利益冲突" in page and 'name="approach"' not in page
+    # The other application is still theirs to score.
+    review.score_submit(actor=expert.user, panel=panel, application=jlu_app, items=sheet(80))
+    assert list(Score.objects.values_list("application_id", flat=True)) == [jlu_app.pk]
+
+
+def test_someone_outside_the_panel_may_not_score(login, sam, bob, panel, jlu_app):
+    outsider = make_expert("局外专家")
+    with pytest.raises(PermissionDenied, match="您不是该评审专家组的成员"):
+        review.score_submit(actor=outsider.user, panel=panel, application=jlu_app, items=sheet(80))
+    with pytest.raises(PermissionDenied):
+        review.score_submit(actor=bob, panel=panel, application=jlu_app, items=sheet(80))
+    url = reverse("challenges:score", args=[panel.pk, jlu_app.pk])
+    assert login(outsider.user).get(url).status_code == 404  # the application is not theirs to see
+    assert login(bob).post(url, sheet(80)).status_code == 403  # bob sees his application, not the sheet
+    assert login(sam).get(url).status_code == 403
+    assert not Score.objects.exists()
+
+
+def test_the_score_page_answers_404_for_an_application_of_another_challenge(
+    login, enterprise, panel, clean, university
+):
+    other = make_application(make_challenge(enterprise, status="reviewing"), university)
+    url = reverse("challenges:score", args=[panel.pk, other.pk])
+    assert login(clean[0].user).get(url).status_code == 404
+
+
+def test_nobody_scores_after_the_panel_closed(sam, panel, clean, jlu_app, cust_app):
+    score_everything(panel, clean, [jlu_app, cust_app])
+    review.panel_close(actor=sam, panel=panel)
+    extra = Score.objects.filter(expert=clean[0]).first()
+    extra.delete()
+    with pytest.raises(ValidationError, match="该专家组的评分已结束"):
+        review.score_submit(actor=clean[0].user, panel=panel, application=extra.application, items=sheet(80))
+
+
+def test_the_score_list_shows_an_empty_state_and_links_milestone_panels(
+    login, nina, sam, clean, challenge, jlu_app
+):
+    assert "您目前没有参加任何评审专家组" in text(login(nina).get(reverse("challenges:score-list")))
+    from tests.challenge_factories import make_contract
+
+    milestone = make_contract(jlu_app).milestones.first()
+    midterm = panels.form_panel(
+        actor=sam, challenge=challenge, experts=clean, kind="midterm", milestone=milestone
+    )
+    page = text(login(clean[0].user).get(reverse("challenges:score-list")))
+    assert reverse("challenges:verdict", kwargs={"panel": midterm.pk}) in page
+
+
+# -- ranking and closing ----------------------------------------------------------------------------
+def test_closing_with_missing_scores_names_who_is_missing_for_which_application(
+    login, sam, panel, clean, jlu_app, cust_app
+):
+    score_everything(panel, clean, [jlu_app])
+    score_everything(panel, clean[:4], [cust_app], totals=SPREAD[:4])
+    with pytest.raises(ValidationError) as caught:
+        review.panel_close(actor=sam, panel=panel)
+    message = caught.value.messages[0]
+    assert "《硫化物电解质界面修饰》（长春理工大学）缺" in message and str(clean[4].user) in message
+    assert "原位聚合复合电解质" not in message
+    panel.refresh_from_db()
+    assert panel.status == "open" and Application.objects.filter(score__isnull=False).count() == 0
+    client = login(sam)
+    response = client.post(reverse("challenges:panel-close", args=[panel.challenge.pk]), follow=True)
+    assert "还有评分未提交" in text(response)
+
+
+def test_an_expert_in_conflict_is_not_expected_to_score(sam, panel, clean, jlu_app, cust_app, cust):
+    declare(clean[4], organisation=cust, reason="近三年合作项目")
+    score_everything(panel, clean, [jlu_app])
+    score_everything(panel, clean[:4], [cust_app], totals=SPREAD[:4])
+    review.panel_close(actor=sam, panel=panel)
+    cust_app.refresh_from_db()
+    # Four scores: nothing dropped, the mean of 90, 80, 70 and 60.
+    assert cust_app.score == Decimal("75.00") and cust_app.rank == 1
+
+
+def test_only_the_secretariat_closes_a_panel(charlie, panel, clean, jlu_app, cust_app):
+    score_everything(panel, clean, [jlu_app, cust_app])
+    with pytest.raises(PermissionDenied):
+        review.panel_close(actor=clean[0].user, panel=panel)
+    with pytest.raises(PermissionDenied):
+        review.panel_close(actor=charlie, panel=panel)
+    assert Panel.objects.get().status == "open"
+
+
+def test_the_ranking_page_before_a_panel_has_a_helpful_sentence(login, sam, challenge, jlu_app):
+    assert "尚未组建评审专家组" in text(login(sam).get(reverse("challenges:ranking", args=[challenge.pk])))
+
+
+# -- the decision -----------------------------------------------------------------------------------
+@pytest.fixture
+def closed(sam, panel, clean, jlu_app, cust_app):
+    score_everything(panel, clean, [jlu_app, cust_app])
+    return review.panel_close(actor=sam, panel=panel)
+
+
+def test_a_decision_before_the_panel_is_closed_is_refused(login, sam, panel, challenge, jlu_app, cust_app):
+    decisions = [
+        (jlu_app, category("ranked-below"), "综合排名未进入立项范围。"),
+        (cust_app, category("awarded-top"), "综合排名第一，予以揭榜。"),
+    ]
+    with pytest.raises(ValidationError, match="评审专家组结束评分后才能作出决定"):
+        review.challenge_decide(actor=sam, challenge=challenge, decisions=decisions)
+    page = text(login(sam).get(reverse("challenges:decide", args=[challenge.pk])))
+    assert "评审专家组结束评分后才能作出决定" in page and 'data-testid="decide-form"' not in page
+    assert Application.objects.filter(status="submitted").count() == 2
+
+
+def test_a_decision_without_reasons_or_missing_an_application_is_refused(
+    login, sam, closed, challenge, jlu_app, cust_app, enterprise, university
+):
+    cases = [
+        (
+            [
+                (jlu_app, category("ranked-below"), ""),
+                (cust_app, category("awarded-top"), "综合排名第一，予以揭榜。"),
+            ],
+            "《原位聚合复合电解质》（吉林大学）：请为每一份申报选择决定类别并填写评审意见。",
+        ),
+        (
+            [
+                (jlu_app, None, "综合排名未进入立项范围。"),
+                (cust_app, category("awarded-top"), "综合排名第一，予以揭榜。"),
+            ],
+            "请为每一份申报选择决定类别并填写评审意见。",
+        ),
+        (
+            [(cust_app, category("awarded-top"), "综合排名第一，予以揭榜。")],
+            "《原位聚合复合电解质》（吉林大学）：请为每一份申报选择决定类别并填写评审意见。",
+        ),
+        (
+            [
+                (jlu_app, category("ranked-below"), "太短了"),
+                (cust_app, category("awarded-top"), "综合排名第一，予以揭榜。"),
+            ],
+            "评审意见至少 10 个字",
+        ),
+    ]
+    other = make_application(make_challenge(enterprise, status="reviewing"), university, title="别的方案")
+    cases.append(
+        (
+            [
+                (jlu_app, category("ranked-below"), "综合排名未进入立项范围。"),
+                (cust_app, category("awarded-top"), "综合排名第一，予以揭榜。"),
+                (other, category("awarded-top"), "综合排名第一，予以揭榜。"),
+            ],
+            "《别的方案》（吉林大学）不属于该榜单。",
+        )
+    )
+    for decisions, message in cases:
+        with pytest.raises(ValidationError) as caught:
+            review.challenge_decide(actor=sam, challenge=challenge, decisions=decisions)
+        assert any(message in m for m in caught.value.messages), caught.value.messages
+    assert Application.objects.filter(challenge=challenge, status="submitted").count() == 2
+    assert Challenge.objects.get(pk=challenge.pk).status == "reviewing"
+    # On the page the refusal is shown on the form.
+    response = login(sam).post(
+        reverse("challenges:decide", args=[challenge.pk]),
+        {f"category_{cust_app.pk}": "awarded-top", f"comment_{cust_app.pk}": "综合排名第一，予以揭榜。"},
+    )
+    assert response.status_code == 200
+    assert "《原位聚合复合电解质》（吉林大学）：请为每一份申报选择决定类别并填写评审意见。" in text(response)
+
+
+def test_awarding_nobody_still_gives_every_applicant_its_reasons(
+    sam, closed, challenge, jlu_app, cust_app, bob
+):
+    review.challenge_decide(
+        actor=sam,
+        challenge=challenge,
+        decisions=[
+            (jlu_app, category("indicators-unmet"), "能量密度指标未达到榜单要求。"),
+            (cust_app, category("approach-weak"), "界面修饰路线缺乏中试数据支撑。"),
+        ],
+    )
+    assert set(Application.objects.values_list("status", flat=True)) == {"not_awarded"}
+    challenge.refresh_from_db()
+    assert challenge.status == "decided"
+    box = render_tag("{% review_box challenge %}", bob, challenge=challenge)
+    assert "流标" in box
+    mine = render_tag(
+        "{% decision_box application %}", bob, application=Application.objects.get(pk=jlu_app.pk)
+    )
+    assert "核心指标响应不足" in mine and "能量密度指标未达到榜单要求" in mine
+
+
+def test_only_the_secretariat_decides(charlie, closed, challenge, jlu_app, cust_app):
+    with pytest.raises(PermissionDenied):
+        review.challenge_decide(actor=charlie, challenge=challenge, decisions=[])
+
+
+# -- the boxes on the challenge and application pages -----------------------------------------------
+def test_the_review_box_shows_the_secretariat_the_panel_and_the_links(sam, bob, panel, challenge, clean):
+    box = render_tag("{% review_box challenge %}", sam, challenge=challenge)
+    assert "专家组 5 人，回避 2 人" in box
+    assert reverse("challenges:ranking", args=[challenge.pk]) in box
+    assert reverse("challenges:decide", args=[challenge.pk]) not in box  # not before the scores are closed
+    expert_box = render_tag("{% review_box challenge %}", clean[0].user, challenge=challenge)
+    assert reverse("challenges:score-list") in expert_box and "回避" not in expert_box
+    assert render_tag("{% review_box challenge %}", bob, challenge=challenge).strip() == ""
+
+
+def test_the_decision_box_before_the_decision(bob, charlie, panel, jlu_app, challenge, university):
+    assert "评审中" in render_tag("{% decision_box application %}", bob, application=jlu_app)
+    assert "评审中" in render_tag("{% decision_box application %}", charlie, application=jlu_app)
+    draft = make_application(make_challenge(challenge.issuer), university, status="draft")
+    assert render_tag("{% decision_box application %}", bob, application=draft).strip() == ""
