@@ -882,9 +882,12 @@ def _challenge_d(ctx: Context) -> None:
 
 
 # -- entry point --------------------------------------------------------------------------------------
-def load_challenges_demo(*, report: SeedReport, today: datetime.date | None = None) -> None:
+def load_challenges_demo(
+    *, report: SeedReport, today: datetime.date | None = None, password: str | None = None
+) -> None:
     """The expert pool and the five calls. Call inside a transaction, after the registry (results,
-    whose teams give a co-author conflict) and the demo people are loaded."""
+    whose teams give a co-author conflict) and the demo people are loaded. With `password`, the
+    pool's experts can sign in with it (to score on the phone page)."""
     load_reference()
     orgs = demo_organisations()
     needed = {"faw", "faw_jiefang", "cc_kjj", "cgstl", "jlu", "cust", "ciomp", "ciac"}
@@ -903,6 +906,11 @@ def load_challenges_demo(*, report: SeedReport, today: datetime.date | None = No
         data=json.loads(DATA_FILE.read_text(encoding="utf-8")),
     )
     _experts(ctx)
+    if password:
+        for expert in ExpertProfile.objects.select_related("user").filter(user__is_fictional=True):
+            if not expert.user.has_usable_password():
+                expert.user.set_password(password)
+                expert.user.save(update_fields=["password"])
     # The issuers' people without a demo login (中国一汽 has faw_chen).
     for row in ctx.data["issuer_staff"]:
         ctx.users[row["username"]] = demo_user(

@@ -399,7 +399,7 @@ class DemoLoader:
         from hebi.challenges.demo import load_challenges_demo
         from hebi.events.demo import load_events_demo
 
-        load_challenges_demo(report=self.report)
+        load_challenges_demo(report=self.report, password=password)
         load_events_demo(report=self.report)
         return accounts
 
