@@ -42,3 +42,24 @@ def sign_in(browser, live_server, username):
     WebDriverWait(browser, 10).until(
         ec.presence_of_element_located((By.CSS_SELECTOR, "[data-testid=current-user]"))
     )
+
+
+def went_stale(element):
+    """A wait condition: the element left the document (the page changed).
+
+    Like expected_conditions.staleness_of, but Chromium may answer "Node with given id does not
+    belong to the document" instead of a stale-element error while the new page loads."""
+    from selenium.common.exceptions import StaleElementReferenceException, WebDriverException
+
+    def condition(_driver):
+        try:
+            element.is_enabled()
+        except StaleElementReferenceException:
+            return True
+        except WebDriverException as error:
+            if "does not belong to the document" in str(error):
+                return True
+            raise
+        return False
+
+    return condition

@@ -26,7 +26,7 @@ from hebi.core.roles import Role
 from hebi.deals.models import Engagement, TransferProject
 from hebi.matching import services as matching_services
 from hebi.matching.models import Match
-from tests.browser import sign_in
+from tests.browser import sign_in, went_stale
 from tests.factories import MembershipFactory, OrganisationFactory, UserFactory
 from tests.test_catalog import make_need, make_result
 from tests.test_contracts import BUYER_USCC, SELLER_USCC, add_regions, registered
@@ -93,7 +93,7 @@ def choose(browser, element_id, label):
 def submit_and_follow(browser, button, url_pattern):
     """Click a submit button and wait for the page it leads to (the old page goes stale)."""
     button.click()
-    wait(browser).until(ec.staleness_of(button))
+    wait(browser).until(went_stale(button))
     wait(browser).until(ec.url_matches(url_pattern))
 
 

@@ -186,6 +186,17 @@ def test_questions_and_answers(api, bob, charlie, nina, published, enterprise):
     assert answered.status_code == 200 and answered.json()["answer"] == "可以。"
     public = api().get("/api/v1/challenge-questions/", {"challenge": published.pk}).json()["results"]
     assert [q["answer"] for q in public] == ["可以。"]
+    # Who asked is not told to the public or to other would-be applicants; the issuer and the asker see it.
+    assert public[0]["asked_by"] is None
+    assert (
+        api(nina)
+        .get("/api/v1/challenge-questions/", {"challenge": published.pk})
+        .json()["results"][0]["asked_by"]
+        is None
+    )
+    for reader in (bob, charlie):
+        rows = api(reader).get("/api/v1/challenge-questions/", {"challenge": published.pk}).json()["results"]
+        assert rows[0]["asked_by"] == str(bob)
 
     closed = make_challenge(enterprise, days_left=-1)
     late = api(bob).post(

@@ -76,6 +76,11 @@ def _history(instance: Any) -> list[dict[str, Any]]:
     ]
 
 
+def _is_list(serializer: serializers.Serializer) -> bool:
+    view = serializer.context.get("view")
+    return getattr(view, "action", None) == "list"
+
+
 # -- challenges -------------------------------------------------------------------------------------
 class ChallengeIndicatorSerializer(serializers.Serializer):
     name = serializers.CharField(max_length=100)
@@ -156,7 +161,10 @@ class ChallengeSerializer(serializers.ModelSerializer):
 
     @extend_schema_field(ChallengeStatusChangeSerializer(many=True))
     def get_history(self, challenge: Challenge) -> list[dict[str, Any]]:
-        return _history(challenge) if self._insider(challenge) else []
+        """In the detail only (a list would query once per row)."""
+        if _is_list(self) or not self._insider(challenge):
+            return []
+        return _history(challenge)
 
 
 class ChallengeWriteSerializer(serializers.Serializer):
@@ -362,9 +370,19 @@ class ChallengeViewSet(UserLanguageMixin, mixins.ListModelMixin, viewsets.Generi
 
 # -- questions --------------------------------------------------------------------------------------
 class ChallengeQuestionSerializer(serializers.ModelSerializer):
-    asked_by: serializers.Field = serializers.StringRelatedField(read_only=True)
+    asked_by = serializers.SerializerMethodField(help_text="提问人：仅提问人本人、发榜单位和秘书处可见")
     answered_by: serializers.Field = serializers.StringRelatedField(read_only=True)
     challenge = _id_field(source="challenge_id", help_text="榜单 id")
+
+    def get_asked_by(self, question: ChallengeQuestion) -> str | None:
+        """Who asks shows interest in a call: not something to tell the other applicants."""
+        request = self.context.get("request")
+        user = getattr(request, "user", None)
+        if question.asked_by is None or user is None or not user.is_authenticated:
+            return None
+        if question.asked_by_id == user.pk or permissions.can_answer_questions(user, question.challenge):
+            return str(question.asked_by)
+        return None
 
     class Meta:
         model = ChallengeQuestion
@@ -407,7 +425,9 @@ class ChallengeQuestionViewSet(UserLanguageMixin, mixins.ListModelMixin, viewset
         if getattr(self, "swagger_fake_view", False):  # the schema generator has no challenge
             return ChallengeQuestion.objects.none()
         challenge = self._challenge(self.request.query_params.get("challenge"))
-        return selectors.questions_visible(viewer=self.request.user, challenge=challenge)
+        return selectors.questions_visible(viewer=self.request.user, challenge=challenge).select_related(
+            "challenge__issuer", "asked_by", "answered_by"
+        )
 
     def get_object(self) -> ChallengeQuestion:
         return selectors.question_get(viewer=self.request.user, pk=_pk(self.kwargs.get("pk")))
@@ -520,7 +540,8 @@ class ChallengeApplicationSerializer(serializers.ModelSerializer):
 
     @extend_schema_field(ChallengeStatusChangeSerializer(many=True))
     def get_history(self, application: Application) -> list[dict[str, Any]]:
-        return _history(application)
+        """In the detail only (a list would query once per row)."""
+        return [] if _is_list(self) else _history(application)
 
 
 class ChallengeApplicationWriteSerializer(serializers.Serializer):

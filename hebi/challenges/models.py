@@ -550,6 +550,8 @@ class Panel(TimeStampedModel):
         Rubric, verbose_name=_("评审指标体系"), on_delete=models.PROTECT, related_name="+"
     )
     status = models.CharField(_("状态"), max_length=20, choices=Status.choices, default=Status.OPEN)
+    # A milestone panel judges again after an extension: each round takes fresh verdicts.
+    round = models.PositiveSmallIntegerField(_("考核轮次"), default=1)
     formed_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name=_("组建人"),
@@ -755,6 +757,7 @@ class MilestoneVerdict(TimeStampedModel):
         FAIL = "fail", _("不通过")
 
     panel = models.ForeignKey(Panel, on_delete=models.CASCADE, related_name="verdicts")
+    round = models.PositiveSmallIntegerField(_("考核轮次"), default=1)
     expert = models.ForeignKey(ExpertProfile, on_delete=models.PROTECT, related_name="+")
     verdict = models.CharField(_("意见"), max_length=10, choices=Verdict.choices)
     comment = models.TextField(_("说明"), max_length=2000)
@@ -765,8 +768,8 @@ class MilestoneVerdict(TimeStampedModel):
         ordering = ["created_at", "id"]
         constraints = [
             models.UniqueConstraint(
-                fields=["panel", "expert"],
-                name="verdict_once_per_expert",
+                fields=["panel", "round", "expert"],
+                name="verdict_once_per_expert_and_round",
                 violation_error_message=_("您已提交过考核意见。"),
             )
         ]

@@ -31,7 +31,9 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
         ("licences:list", _("许可与收益")),
         ("insights:transfers", _("统计报表")),
     ]
-    if Role.EXPERT in all_roles(user):
+    from hebi.challenges.permissions import expert_profile
+
+    if expert_profile(user) is not None:
         items.append(("challenges:score-list", _("我的评审")))
     if has_platform_role(user, Role.SECRETARIAT, Role.PLATFORM_ADMIN):
         items.append(("challenges:board", _("揭榜看板")))
