@@ -19,6 +19,7 @@ from django.utils import timezone
 
 from hebi.challenges import milestones
 from hebi.challenges.models import (
+    Challenge,
     ContractMilestone,
     MilestoneContract,
     MilestoneReview,
@@ -214,6 +215,7 @@ def test_sam_signs_the_contract_and_both_sides_are_told(
 
 
 def test_numbers_follow_each_other_within_the_year(sam, challenge, awarded, enterprise, bureau):
+    Challenge.objects.filter(pk=challenge.pk).update(budget_public=Decimal("6000000"))  # room for two
     first = milestones.contract_create(
         actor=sam, application=awarded, data=service_data(), milestones=service_rows()
     )
@@ -414,18 +416,136 @@ def test_the_acceptance_passed_completes_the_contract(sam, contract, experts):
     assert contract.status == "completed"
 
 
-def test_an_extension_moves_the_date_and_keeps_the_panel_open(sam, contract, experts):
+def test_an_extension_moves_the_date_and_opens_a_new_round_of_the_panel(sam, contract, experts):
     milestone = midterm(contract)
     new_date = milestone.due_on + datetime.timedelta(days=60)
     reviewed(sam, milestone, experts, outcome="extended", verdict="extend", extended_to=new_date)
     milestone.refresh_from_db()
     panel = Panel.objects.get(milestone=milestone)
-    assert (milestone.status, milestone.due_on, panel.status) == ("extended", new_date, "open")
-    give(panel, experts[3:], "pass")  # the experts who had not spoken yet may still
+    assert (milestone.status, milestone.due_on, panel.status, panel.round) == (
+        "extended",
+        new_date,
+        "open",
+        2,
+    )
+    # The three opinions of the first round do not carry over: the re-review starts from nothing.
+    with pytest.raises(ValidationError, match="第 2 轮考核：专家组 5 人中已有 0 人提交考核意见"):
+        milestones.milestone_review(actor=sam, milestone=milestone, outcome="passed", comment="整改到位。")
+    give(panel, experts[3:], "pass")  # the experts who had not spoken yet
+    with pytest.raises(ValidationError, match="已有 2 人提交考核意见，至少需要 3 人"):
+        milestones.milestone_review(actor=sam, milestone=milestone, outcome="passed", comment="整改到位。")
+    give(panel, experts[:1], "pass")  # an expert of the first round judges the rectified work again
     milestones.milestone_review(actor=sam, milestone=milestone, outcome="passed", comment="整改到位。")
     milestone.refresh_from_db()
     assert milestone.status == "passed"
     assert list(milestone.reviews.values_list("outcome", flat=True)) == ["extended", "passed"]
+    assert sorted(MilestoneVerdict.objects.values_list("round", "verdict")) == [
+        (1, "extend"),
+        (1, "extend"),
+        (1, "extend"),
+        (2, "pass"),
+        (2, "pass"),
+        (2, "pass"),
+    ]
+
+
+def test_the_majority_of_a_re_review_counts_only_its_own_round(login, sam, contract, experts):
+    milestone = midterm(contract)
+    reviewed(
+        sam,
+        milestone,
+        experts,
+        outcome="extended",
+        verdict="extend",
+        extended_to=milestone.due_on + datetime.timedelta(days=30),
+    )
+    panel = Panel.objects.get(milestone=milestone)
+    give(panel, experts[:3], "fail")
+    page = login(sam).get(reverse("challenges:milestone-review", args=[milestone.pk]))
+    counted = page.context["tally"]
+    assert (counted["round"], counted["given"], counted["majority"]) == (2, 3, "fail")
+    assert counted["counts"] == {"pass": 0, "extend": 0, "fail": 3}
+    assert page.context["form"].initial["outcome"] == "failed"
+    assert [v.verdict for v in page.context["verdicts"]] == ["fail"] * 3
+    earlier = page.context["rounds"]
+    assert [(r["round"], r["review"].outcome, r["tally"]["counts"]["extend"]) for r in earlier] == [
+        (1, "extended", 3)
+    ]
+    assert [v.verdict for v in earlier[0]["verdicts"]] == ["extend"] * 3
+
+
+def test_an_expert_sees_the_form_again_in_the_next_round(login, sam, contract, experts):
+    milestone = midterm(contract)
+    reviewed(
+        sam,
+        milestone,
+        experts,
+        outcome="extended",
+        verdict="extend",
+        extended_to=milestone.due_on + datetime.timedelta(days=30),
+    )
+    panel = Panel.objects.get(milestone=milestone)
+    client = login(experts[0].user)
+    url = reverse("challenges:verdict", args=[panel.pk])
+    page = client.get(url)
+    assert page.context["own"] is None and page.context["form"] is not None
+    assert "第 2 轮考核" in page.content.decode()
+    assert client.post(url, {"verdict": "pass", "comment": "整改到位。"}).status_code == 302
+    assert client.get(url).context["own"].round == 2
+    assert (
+        "您已提交过本轮考核意见。"
+        in client.post(url, {"verdict": "fail", "comment": "再议。"}).content.decode()
+    )
+
+
+def test_the_contract_page_shows_the_round_and_the_outcomes_of_earlier_rounds(
+    login, sam, bob, contract, experts
+):
+    milestone = midterm(contract)
+    new_date = milestone.due_on + datetime.timedelta(days=30)
+    reviewed(sam, milestone, experts, outcome="extended", verdict="extend", extended_to=new_date)
+    bob_page = login(bob).get(reverse("challenges:contract-detail", args=[contract.pk]))
+    row = bob_page.context["timeline"][0]
+    assert row.tally["round"] == 2
+    assert [(r["round"], r["review"].outcome) for r in row.rounds] == [(1, "extended")]
+    assert row.rounds[0]["tally"]["counts"] == {}  # the earlier tallies are the secretariat's
+    text = bob_page.content.decode()
+    assert "第 2 轮" in text and 'data-testid="rounds"' in text
+    sam_row = login(sam).get(reverse("challenges:contract-detail", args=[contract.pk])).context["timeline"][0]
+    assert sam_row.rounds[0]["tally"]["counts"]["extend"] == 3
+
+
+def test_the_team_and_the_experts_see_no_counts_while_the_panel_is_open(
+    login, sam, bob, charlie, contract, experts
+):
+    milestone = midterm(contract)
+    panel = panel_for(sam, milestone, experts)
+    give(panel, experts[:2], "pass")
+    give(panel, experts[2:3], "fail")
+    url = reverse("challenges:contract-detail", args=[contract.pk])
+    for viewer in (bob, charlie, experts[4].user, experts[0].user):
+        page = login(viewer).get(url)
+        counted = page.context["timeline"][0].tally
+        assert (counted["given"], counted["members"], counted["counts"], counted["majority"]) == (
+            3,
+            5,
+            {},
+            None,
+        )
+        text = page.content.decode()
+        assert "已提交 3 / 5 份意见" in text
+        assert "多数意见" not in text and "通过 2" not in text
+    for expert in (experts[4], experts[0]):
+        verdict_page = login(expert.user).get(reverse("challenges:verdict", args=[panel.pk]))
+        assert verdict_page.context["tally"]["counts"] == {}
+        assert "已提交 3 / 5 份意见" in verdict_page.content.decode()
+        assert "不通过 1" not in verdict_page.content.decode()
+    secretariat = login(sam).get(url).context["timeline"][0].tally
+    assert (secretariat["counts"]["pass"], secretariat["majority"]) == (2, "pass")
+    milestones.milestone_review(actor=sam, milestone=milestone, outcome="passed", comment="通过。")
+    after = login(bob).get(url)
+    assert after.context["timeline"][0].tally["counts"] == {"pass": 2, "extend": 0, "fail": 1}
+    assert "多数意见" in after.content.decode()
 
 
 def test_a_failed_midterm_leaves_the_contract_active_until_terminated(login, sam, contract, experts):
@@ -541,12 +661,12 @@ def test_no_outcome_before_a_majority_of_the_panel_spoke(sam, contract, experts)
 def test_a_verdict_is_given_once(login, sam, contract, experts):
     panel = panel_for(sam, midterm(contract), experts)
     give(panel, experts[:1])
-    with pytest.raises(ValidationError, match="您已提交过考核意见。"):
+    with pytest.raises(ValidationError, match="您已提交过本轮考核意见。"):
         give(panel, experts[:1], "fail")
     response = login(experts[0].user).post(
         reverse("challenges:verdict", args=[panel.pk]), {"verdict": "fail", "comment": "改主意了。"}
     )
-    assert "您已提交过考核意见。" in response.content.decode()
+    assert "您已提交过本轮考核意见。" in response.content.decode()
     assert list(MilestoneVerdict.objects.values_list("verdict", flat=True)) == ["pass"]
 
 
@@ -722,3 +842,174 @@ def test_the_milestone_pages_render_before_and_after_the_panel(login, sam, contr
     )
     assert "专家组至少需要 5 名无利益冲突的专家" in too_small.content.decode()
     assert Panel.objects.count() == 1
+
+
+# -- the call's budget is shared by its contracts ----------------------------------------------------
+def test_the_contracts_of_a_call_together_stay_within_its_budget(sam, challenge, contract, bureau):
+    second = make_application(challenge, bureau, status="awarded")
+    rows = service_rows(r0={"tranche": Decimal("0.50")}, r1={"tranche": Decimal("0.50")})
+    with pytest.raises(ValidationError) as refused:
+        milestones.contract_create(
+            actor=sam, application=second, data=service_data(amount_public=Decimal("1")), milestones=rows
+        )
+    assert refused.value.message_dict["amount_public"] == [
+        "超出榜单的财政资金预算：预算 3,000,000.00 元，本榜单已签订的军令状占用 3,000,000.00 元，"
+        "本军令状 1.00 元，合计 3,000,001.00 元；本军令状最多还可安排 0.00 元。"
+    ]
+    assert MilestoneContract.objects.count() == 1 and ContractMilestone.objects.count() == 2
+
+
+def test_a_terminated_contract_holds_only_what_it_was_paid(sam, challenge, contract, experts, bureau):
+    milestone = midterm(contract)
+    reviewed(sam, milestone, experts)
+    milestones.tranche_release(actor=sam, milestone=milestone, amount=Decimal("1000000"), released_on=TODAY)
+    milestones.contract_terminate(actor=sam, contract=contract, reason="团队解散。")
+    second = make_application(challenge, bureau, status="awarded")
+
+    def sign(amount):
+        half = amount / 2
+        return milestones.contract_create(
+            actor=sam,
+            application=second,
+            data=service_data(amount_public=amount),
+            milestones=service_rows(r0={"tranche": half}, r1={"tranche": half}),
+        )
+
+    with pytest.raises(ValidationError) as refused:
+        sign(Decimal("2000000.02"))
+    assert (
+        "已签订的军令状占用 1,000,000.00 元，本军令状 2,000,000.02 元"
+        in (refused.value.message_dict["amount_public"][0])
+    )
+    assert sign(Decimal("2000000")).amount_public == Decimal("2000000")
+
+
+# -- dates ---------------------------------------------------------------------------------------------
+def test_add_months_stops_at_the_ends_of_the_calendar():
+    assert milestones.add_months(datetime.date(9999, 6, 30), 12) == datetime.date.max
+    assert milestones.add_months(datetime.date(1, 3, 1), -12) == datetime.date.min
+
+
+@pytest.mark.parametrize(
+    ("data", "rows", "field", "message"),
+    [
+        (
+            {"starts_on": datetime.date(9999, 3, 1)},
+            {},
+            "starts_on",
+            "开始日期应在 2000-01-01 至 2100-12-31 之间。",
+        ),
+        (
+            {"signed_on": datetime.date(1999, 12, 31)},
+            {},
+            "signed_on",
+            "签订日期应在 2000-01-01 至 2100-12-31 之间。",
+        ),
+        (
+            {"ends_on": datetime.date(2101, 1, 1)},
+            {},
+            "ends_on",
+            "结束日期应在 2000-01-01 至 2100-12-31 之间。",
+        ),
+        (
+            {"starts_on": datetime.date(2100, 6, 1)},
+            {"r0": {"due_on": datetime.date(2100, 9, 1)}, "r1": {"due_on": datetime.date(2100, 12, 1)}},
+            "ends_on",
+            "结束日期应在 2000-01-01 至 2100-12-31 之间。",  # 24 months later is 2102
+        ),
+        ({}, {"r1": {"due_on": datetime.date(3000, 1, 1)}}, "milestones", "考核日期应在 2000-01-01"),
+    ],
+)
+def test_dates_outside_the_sane_range_are_refused(sam, awarded, data, rows, field, message):
+    with pytest.raises(ValidationError) as refused:
+        milestones.contract_create(
+            actor=sam, application=awarded, data=service_data(**data), milestones=service_rows(**rows)
+        )
+    assert any(message in m for m in refused.value.message_dict[field])
+    assert not MilestoneContract.objects.exists()
+
+
+def test_the_form_refuses_a_start_in_the_year_9999(login, sam, awarded):
+    response = login(sam).post(
+        reverse("challenges:contract-create", args=[awarded.pk]), contract_form(starts_on="9999-06-01")
+    )
+    assert response.status_code == 200
+    assert response.context["form"].errors["starts_on"] == ["日期应在 2000-01-01 至 2100-12-31 之间。"]
+    assert not MilestoneContract.objects.exists()
+
+
+def test_an_extension_of_a_contract_ending_in_9999_is_refused_cleanly(login, sam, contract, experts):
+    MilestoneContract.objects.filter(pk=contract.pk).update(ends_on=datetime.date(9999, 12, 31))
+    milestone = midterm(contract)
+    give(panel_for(sam, milestone, experts), experts[:3], "extend")
+    with pytest.raises(ValidationError) as refused:
+        milestones.milestone_review(
+            actor=sam,
+            milestone=milestone,
+            outcome="extended",
+            comment="需整改。",
+            extended_to=datetime.date(9999, 1, 1),
+        )
+    assert refused.value.message_dict["extended_to"] == ["新的考核日期应在 2000-01-01 至 2100-12-31 之间。"]
+    response = login(sam).post(
+        reverse("challenges:milestone-review", args=[milestone.pk]),
+        {"outcome": "extended", "comment": "需整改。", "extended_to": "2101-01-01"},
+    )
+    assert response.status_code == 200
+    assert response.context["form"].errors["extended_to"]
+    assert not MilestoneReview.objects.exists()
+
+
+def test_a_panel_of_an_impossible_expert_id_is_refused(login, sam, contract):
+    response = login(sam).post(
+        reverse("challenges:milestone-panel", args=[midterm(contract).pk]),
+        {"experts": [str(10**20)], "form": "1"},
+    )
+    assert response.status_code == 200
+    assert response.context["form"].errors["experts"]
+    assert not Panel.objects.exists()
+
+
+# -- the acceptance comes last ---------------------------------------------------------------------------
+def test_the_acceptance_passes_only_after_every_earlier_milestone_passed(login, sam, contract, experts):
+    final = acceptance(contract)
+    give(panel_for(sam, final, experts), experts[:3], "pass")
+    with pytest.raises(ValidationError) as refused:
+        milestones.milestone_review(actor=sam, milestone=final, outcome="passed", comment="验收通过。")
+    assert refused.value.message_dict["outcome"] == [
+        "以下节点尚未通过考核，验收不能记录为通过：中期考核（待考核）"
+    ]
+    response = login(sam).post(
+        reverse("challenges:milestone-review", args=[final.pk]),
+        {"outcome": "passed", "comment": "验收通过。"},
+    )
+    assert "中期考核（待考核）" in response.content.decode()
+    contract.refresh_from_db()
+    final.refresh_from_db()
+    assert (contract.status, final.status) == ("active", "pending")
+    assert not MilestoneReview.objects.exists()
+    # An extended mid-term does not count as passed either.
+    reviewed(
+        sam,
+        midterm(contract),
+        experts,
+        outcome="extended",
+        verdict="extend",
+        extended_to=midterm(contract).due_on + datetime.timedelta(days=30),
+    )
+    with pytest.raises(ValidationError, match="中期考核（延期整改）"):
+        milestones.milestone_review(actor=sam, milestone=final, outcome="passed", comment="验收通过。")
+
+
+def test_a_failed_acceptance_may_be_recorded_at_any_time(sam, contract, experts):
+    final = acceptance(contract)
+    give(panel_for(sam, final, experts), experts[:3], "fail")
+    milestones.milestone_review(actor=sam, milestone=final, outcome="failed", comment="指标未达到。")
+    contract.refresh_from_db()
+    assert contract.status == "failed"
+
+
+def test_the_navigation_marks_the_section_by_address_prefix(login, sam):
+    page = login(sam).get("/challenges/contracts/").content.decode()
+    assert '<a href="/challenges/" class="active">' in page
+    assert '<a href="/contracts/" class="active">' not in page

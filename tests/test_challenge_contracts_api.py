@@ -171,7 +171,7 @@ def test_a_midterm_through_the_api(api, sam, bob, contract, experts, insider):
     assert [(v["panel"], v["verdict"]) for v in mine] == [(panel_id, "pass")]
     assert api(experts[0].user).post(
         VERDICTS, {"panel": panel_id, "verdict": "fail", "comment": "再议。"}
-    ).json() == {"non_field_errors": ["您已提交过考核意见。"]}
+    ).json() == {"non_field_errors": ["您已提交过本轮考核意见。"]}
 
     reviewed = secretariat.post(
         f"{MILESTONES}{milestone.pk}/review/", {"outcome": "passed", "comment": "通过。"}
@@ -288,3 +288,123 @@ def test_an_extension_through_the_api(api, sam, contract):
     assert (response.json()["status"], response.json()["due_on"]) == ("extended", new_date.isoformat())
     assert response.json()["reviews"][0]["extended_to"] == new_date.isoformat()
     assert response.json()["panel"]["status"] == "open"
+
+
+def test_an_extension_opens_a_new_round_in_the_api(api, sam, contract, experts):
+    milestone = midterm(contract)
+    panel = milestones.milestone_panel_form(actor=sam, milestone=milestone, experts=experts)
+    for expert in experts[:3]:
+        milestones.verdict_submit(actor=expert.user, panel=panel, verdict="extend", comment="需补充测试。")
+    secretariat = api(sam)
+    extended = secretariat.post(
+        f"{MILESTONES}{milestone.pk}/review/",
+        {
+            "outcome": "extended",
+            "comment": "延期整改。",
+            "extended_to": (milestone.due_on + datetime.timedelta(days=30)).isoformat(),
+        },
+    )
+    assert extended.json()["panel"]["round"] == 2 and extended.json()["panel"]["given"] == 0
+    at_once = secretariat.post(
+        f"{MILESTONES}{milestone.pk}/review/", {"outcome": "passed", "comment": "通过。"}
+    )
+    assert at_once.status_code == 400 and "至少需要 3 人" in at_once.json()["non_field_errors"][0]
+    again = api(experts[0].user).post(
+        VERDICTS, {"panel": panel.pk, "verdict": "pass", "comment": "整改到位。"}
+    )
+    assert again.status_code == 201 and again.json()["round"] == 2
+    assert MilestoneReview.objects.count() == 1
+
+
+def test_the_team_sees_no_counts_in_the_api_while_the_panel_is_open(api, sam, bob, contract, experts):
+    milestone = midterm(contract)
+    panel = milestones.milestone_panel_form(actor=sam, milestone=milestone, experts=experts)
+    for expert, verdict in zip(experts[:3], ["pass", "pass", "fail"], strict=True):
+        milestones.verdict_submit(actor=expert.user, panel=panel, verdict=verdict, comment="意见。")
+
+    def summary(user, path):
+        body = api(user).get(path).json()
+        return body["milestones"][0]["panel"] if "milestones" in body else body["panel"]
+
+    for user in (bob, experts[4].user, experts[0].user):
+        for path in (f"{CONTRACTS}{contract.pk}/", f"{MILESTONES}{milestone.pk}/"):
+            seen = summary(user, path)
+            assert (seen["given"], seen["members"], seen["counts"], seen["majority"]) == (3, 5, None, None)
+        listed = api(user).get(CONTRACTS).json()["results"][0]["milestones"][0]["panel"]
+        assert listed["counts"] is None
+    assert summary(sam, f"{CONTRACTS}{contract.pk}/")["counts"] == {"pass": 2, "extend": 0, "fail": 1}
+    milestones.milestone_review(actor=sam, milestone=milestone, outcome="passed", comment="通过。")
+    closed = summary(bob, f"{CONTRACTS}{contract.pk}/")
+    assert (closed["counts"], closed["majority"]) == ({"pass": 2, "extend": 0, "fail": 1}, "pass")
+
+
+def test_the_api_refuses_a_second_contract_over_the_calls_budget(api, sam, challenge, contract, bureau):
+    second = make_application(challenge, bureau, status="awarded")
+    rows = payload(second)["milestones"]
+    rows[0]["tranche"] = rows[1]["tranche"] = "500"
+    response = api(sam).post(CONTRACTS, payload(second, amount_public="1000", milestones=rows), format="json")
+    assert response.status_code == 400
+    assert "本榜单已签订的军令状占用 3,000,000.00 元" in response.json()["amount_public"][0]
+    assert MilestoneContract.objects.count() == 1
+
+
+HUGE = 10**19
+
+
+@pytest.mark.parametrize(
+    ("target", "data", "field"),
+    [
+        ("panel", {"experts": [HUGE]}, "experts"),
+        ("penalty", {"description": "扣减。", "milestone": HUGE}, "milestone"),
+        ("verdict", {"panel": HUGE, "verdict": "pass", "comment": "x"}, "panel"),
+        ("contract", {"application": HUGE}, "application"),
+    ],
+)
+def test_ids_too_large_for_the_database_answer_400(api, sam, contract, target, data, field):
+    url = {
+        "panel": f"{MILESTONES}{midterm(contract).pk}/panel/",
+        "penalty": f"{CONTRACTS}{contract.pk}/penalties/",
+        "verdict": VERDICTS,
+        "contract": CONTRACTS,
+    }[target]
+    if target == "contract":
+        data = {**payload(contract.application), **data}
+    response = api(sam).post(url, data, format="json")
+    assert response.status_code == 400
+    assert field in response.json()
+    assert not (Panel.objects.exists() or Penalty.objects.exists() or MilestoneVerdict.objects.exists())
+
+
+@pytest.mark.parametrize(
+    ("target", "data", "field"),
+    [
+        ("contract", {"starts_on": "9999-06-01"}, "starts_on"),
+        ("contract", {"signed_on": "1999-12-31"}, "signed_on"),
+        ("review", {"outcome": "extended", "comment": "整改。", "extended_to": "2101-01-01"}, "extended_to"),
+        ("tranche", {"amount": "1", "released_on": "1999-01-01"}, "released_on"),
+    ],
+)
+def test_dates_outside_the_sane_range_answer_400(api, sam, awarded, target, data, field):
+    if target == "contract":
+        response = api(sam).post(CONTRACTS, payload(awarded, **data), format="json")
+    else:
+        contract = make_contract(awarded)
+        path = "review" if target == "review" else "tranches"
+        response = api(sam).post(f"{MILESTONES}{midterm(contract).pk}/{path}/", data, format="json")
+    assert response.status_code == 400
+    assert "2000-01-01 至 2100-12-31" in response.json()[field][0]
+    assert not (MilestoneReview.objects.exists() or Tranche.objects.exists())
+
+
+def test_the_acceptance_passes_through_the_api_only_after_the_midterm(api, sam, contract, experts):
+    final = contract.milestones.get(kind=ContractMilestone.Kind.ACCEPTANCE)
+    panel = milestones.milestone_panel_form(actor=sam, milestone=final, experts=experts)
+    for expert in experts[:3]:
+        milestones.verdict_submit(actor=expert.user, panel=panel, verdict="pass", comment="达标。")
+    response = api(sam).post(
+        f"{MILESTONES}{final.pk}/review/", {"outcome": "passed", "comment": "验收通过。"}
+    )
+    assert response.status_code == 400
+    assert response.json() == {"outcome": ["以下节点尚未通过考核，验收不能记录为通过：中期考核（待考核）"]}
+    contract.refresh_from_db()
+    assert contract.status == "active"

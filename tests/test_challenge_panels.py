@@ -201,3 +201,54 @@ def test_a_milestone_panel_reviews_the_winners_contract_only(sam, challenge, app
     )
     assert panel.kind == "midterm" and panel.milestone == milestone
     assert reasons_of(panel, member_of_winner)[0]["kind"] == "same_org"
+
+
+def test_members_are_added_and_removed_on_the_review_panel_only_and_every_change_is_audited(
+    sam, challenge, application
+):
+    clean = make_experts(5)
+    panel = panels.form_panel(actor=sam, challenge=challenge, experts=clean)
+    extra = make_expert("增补专家")
+    member = panels.panel_add_member(actor=sam, panel=panel, expert=extra)
+    assert member.panel == panel and not member.is_chair
+    added = AuditLog.objects.filter(object_id=str(panel.pk), action="update").latest("at")
+    assert added.note == "增补专家 增补专家" and "增补专家" in added.changes["experts"][1]
+    panels.panel_remove_member(actor=sam, panel=panel, expert=clean[0], reason="评分期间发现利益冲突")
+    assert [r["kind"] for r in reasons_of(panel, clean[0])] == [panels.REMOVED]
+    assert AuditLog.objects.filter(object_id=str(panel.pk), action="update").count() == 2
+
+    milestone = make_contract(application).milestones.first()
+    midterm = panels.form_panel(
+        actor=sam, challenge=challenge, experts=make_experts(5), kind=Panel.Kind.MIDTERM, milestone=milestone
+    )
+    with pytest.raises(ValidationError, match="只有揭榜评审专家组"):
+        panels.panel_add_member(actor=sam, panel=midterm, expert=make_expert("考核增补"))
+    with pytest.raises(ValidationError, match="只有揭榜评审专家组"):
+        panels.panel_remove_member(actor=sam, panel=midterm, expert=midterm.experts.first(), reason="无")
+    assert midterm.memberships.count() == 5
+
+
+def test_a_milestone_panel_seat_opens_the_contract_but_not_the_other_applications(
+    sam, challenge, application, enterprise
+):
+    from hebi.challenges import permissions
+
+    other = make_application(challenge, OrganisationFactory(name="东北师范大学"), status="not_awarded")
+    contract = make_contract(application)
+    examiners = make_experts(5)
+    panels.form_panel(
+        actor=sam,
+        challenge=challenge,
+        experts=examiners,
+        kind=Panel.Kind.ACCEPTANCE,
+        milestone=contract.milestones.last(),
+    )
+    user = examiners[0].user
+    assert permissions.sits_on_panel(user, challenge)
+    assert permissions.sits_on_panel(user, challenge, application=application)
+    assert not permissions.sits_on_panel(user, challenge, application=other)
+    assert permissions.can_view_contract(user, contract)
+    assert not permissions.can_view_application(user, other)
+    reviewer = make_experts(5)
+    panels.form_panel(actor=sam, challenge=challenge, experts=reviewer)
+    assert permissions.sits_on_panel(reviewer[0].user, challenge, application=other)

@@ -15,7 +15,7 @@ from django.template import Context, Template
 from django.test import RequestFactory
 from django.urls import reverse
 
-from hebi.challenges import panels, review
+from hebi.challenges import panels, review, review_selectors
 from hebi.challenges.models import (
     Application,
     Challenge,
@@ -25,7 +25,7 @@ from hebi.challenges.models import (
     Panel,
     Score,
 )
-from hebi.core.models import Notification
+from hebi.core.models import AuditLog, Notification
 from hebi.core.roles import Role
 from tests.challenge_factories import declare, make_application, make_challenge, make_expert, make_experts
 from tests.factories import MembershipFactory, OrganisationFactory, UserFactory
@@ -365,16 +365,26 @@ def test_a_panel_too_small_is_refused_on_the_form_with_the_numbers(login, sam, c
 
 
 def test_the_panel_list_follows_the_field_filter(login, sam, challenge, jlu_app):
-    auto = make_expert("汽车专家")
-    auto.fields.set(["auto"])
+    for i in range(5):
+        make_expert(f"汽车专家{i}").fields.set(["auto"])
     make_expert("生物专家")
     challenge.field_id = "auto"
     challenge.save()
     client = login(sam)
     url = reverse("challenges:panel", args=[challenge.pk])
     default = text(client.get(url))
-    assert "汽车专家" in default and "生物专家" not in default
+    assert "汽车专家4" in default and "生物专家" not in default
     assert "生物专家" in text(client.get(url, {"field": ""}))
+
+
+def test_too_few_experts_in_the_calls_field_shows_the_whole_pool_field_first(login, sam, challenge, jlu_app):
+    make_expert("汽车专家").fields.set(["auto"])
+    make_expert("生物专家")
+    challenge.field_id = "auto"
+    challenge.save()
+    page = text(login(sam).get(reverse("challenges:panel", args=[challenge.pk])))
+    assert "领域的专家不足 5 人" in page
+    assert page.index("汽车专家") < page.index("生物专家")
 
 
 # -- scoring: the phone page and the refusals --------------------------------------------------------
@@ -525,14 +535,31 @@ def test_closing_with_missing_scores_names_who_is_missing_for_which_application(
     assert "还有评分未提交" in text(response)
 
 
-def test_an_expert_in_conflict_is_not_expected_to_score(sam, panel, clean, jlu_app, cust_app, cust):
+def test_an_expert_in_conflict_is_not_expected_to_score_but_the_panel_still_needs_enough_scores(
+    sam, panel, clean, jlu_app, cust_app, cust
+):
     declare(clean[4], organisation=cust, reason="近三年合作项目")
     score_everything(panel, clean, [jlu_app])
     score_everything(panel, clean[:4], [cust_app], totals=SPREAD[:4])
+    board = review_selectors.panel_board(panel)
+    row = next(r for r in board.rows if r.application == cust_app)
+    assert row.missing == [] and clean[4] not in row.expected and row.short
+    # Nothing is missing, but four valid scores are fewer than the rubric's five.
+    with pytest.raises(ValidationError) as caught:
+        review.panel_close(actor=sam, panel=panel)
+    assert caught.value.messages == [
+        "有效评分不足，不能结束评分（每份申报至少需要 5 份有效评分，请先增补专家）："
+        "《硫化物电解质界面修饰》（长春理工大学）只有 4 份"
+    ]
+    assert Panel.objects.get().status == "open"
+    extra = make_expert("增补专家")
+    panels.panel_add_member(actor=sam, panel=panel, expert=extra)
+    review.score_submit(actor=extra.user, panel=panel, application=cust_app, items=sheet(50))
+    review.score_submit(actor=extra.user, panel=panel, application=jlu_app, items=sheet(50))
     review.panel_close(actor=sam, panel=panel)
     cust_app.refresh_from_db()
-    # Four scores: nothing dropped, the mean of 90, 80, 70 and 60.
-    assert cust_app.score == Decimal("75.00") and cust_app.rank == 1
+    # Five scores: 90 and 50 dropped, the mean of 80, 70 and 60.
+    assert cust_app.score == Decimal("70.00")
 
 
 def test_only_the_secretariat_closes_a_panel(charlie, panel, clean, jlu_app, cust_app):
@@ -666,3 +693,230 @@ def test_the_decision_box_before_the_decision(bob, charlie, panel, jlu_app, chal
     assert "评审中" in render_tag("{% decision_box application %}", charlie, application=jlu_app)
     draft = make_application(make_challenge(challenge.issuer), university, status="draft")
     assert render_tag("{% decision_box application %}", bob, application=draft).strip() == ""
+
+
+# -- keeping the panel whole: out of the pool, late conflicts, adding and removing members ----------
+def test_an_expert_taken_out_of_the_pool_is_no_longer_awaited_and_another_can_be_seated(
+    login, sam, panel, clean, jlu_app, cust_app, django_capture_on_commit_callbacks
+):
+    score_everything(panel, clean[:4], [jlu_app, cust_app], totals=SPREAD[:4])
+    review.expert_update(actor=sam, expert=clean[4], is_active=False)
+    board = review_selectors.panel_board(panel)
+    assert all(clean[4] not in row.expected and not row.missing for row in board.rows)
+    assert "已出库" in text(login(sam).get(reverse("challenges:panel", args=[panel.challenge.pk])))
+    # Not stuck on the expert who cannot score any more: the refusal asks for one more expert.
+    with pytest.raises(ValidationError) as caught:
+        review.panel_close(actor=sam, panel=panel)
+    assert "还有评分未提交" not in caught.value.messages[0]
+    assert "只有 4 份" in caught.value.messages[0]
+    extra = make_expert("增补专家")
+    with django_capture_on_commit_callbacks(execute=True):
+        panels.panel_add_member(actor=sam, panel=panel, expert=extra)
+    assert Notification.objects.filter(recipient=extra.user, title__contains=panel.challenge.title).exists()
+    assert "待评分" in text(login(extra.user).get(reverse("challenges:score-list")))
+    score_everything(panel, [extra], [jlu_app, cust_app], totals=(50,))
+    review.panel_close(actor=sam, panel=panel)
+    jlu_app.refresh_from_db()
+    assert jlu_app.score == Decimal("70.00")  # 90 80 70 60 50: the highest and lowest dropped
+
+
+def test_a_score_given_before_a_conflict_was_found_no_longer_counts(
+    login, sam, panel, clean, jlu_app, cust_app, cust
+):
+    extra = make_expert("增补专家")
+    panels.panel_add_member(actor=sam, panel=panel, expert=extra)
+    score_everything(panel, [*clean, extra], [jlu_app, cust_app], totals=(*SPREAD, 100))
+    declare(clean[0], organisation=cust, reason="新近受聘为兼职教授")
+    row = next(r for r in review_selectors.panel_board(panel).rows if r.application == cust_app)
+    assert clean[0] not in [e for e, _t in row.totals] and row.scored == 5
+    assert [(item.expert, item.total) for item in row.left_out] == [(clean[0], Decimal("90"))]
+    # 80 70 60 50 100: the highest and lowest dropped, the 90 of the expert in conflict left out.
+    assert row.aggregate.score == Decimal("70.00")
+    page = text(login(sam).get(reverse("challenges:ranking", args=[panel.challenge.pk])))
+    assert "未计入的评分" in page and "本人申报回避 长春理工大学：新近受聘为兼职教授" in page
+    review.panel_close(actor=sam, panel=panel)
+    cust_app.refresh_from_db()
+    assert cust_app.score == Decimal("70.00")
+    assert Score.objects.filter(expert=clean[0], application=cust_app).exists()  # kept for the record
+
+
+def test_the_secretariat_removes_a_member_with_a_reason_and_their_scores_stop_counting(
+    login, sam, panel, clean, jlu_app, cust_app
+):
+    score_everything(panel, clean, [jlu_app, cust_app])
+    with pytest.raises(ValidationError) as caught:
+        panels.panel_remove_member(actor=sam, panel=panel, expert=clean[0], reason="  ")
+    assert caught.value.message_dict == {"reason": ["请说明移出该专家的原因。"]}
+    with pytest.raises(PermissionDenied):
+        panels.panel_remove_member(actor=clean[1].user, panel=panel, expert=clean[0], reason="评分明显失当")
+    assert panel.memberships.count() == 5
+
+    panels.panel_remove_member(actor=sam, panel=panel, expert=clean[0], reason="评分期间与申报单位接触")
+    assert clean[0] not in panel.experts.all()
+    assert Score.objects.filter(expert=clean[0]).count() == 2  # stored, not counted
+    log = AuditLog.objects.filter(object_id=str(panel.pk)).latest("at")
+    assert "评分期间与申报单位接触" in log.note and "2 份评分不再计入" in log.note
+    board = review_selectors.panel_board(panel)
+    assert all(row.scored == 4 and row.short for row in board.rows)
+    assert [item.reasons[0]["label"] for item in board.rows[0].left_out] == ["移出专家组"]
+    page = text(login(sam).get(reverse("challenges:ranking", args=[panel.challenge.pk])))
+    assert "移出专家组" in page and "评分期间与申报单位接触" in page and "有效评分 4 份，少于 5 份" in page
+    with pytest.raises(ValidationError, match="只有 4 份"):
+        review.panel_close(actor=sam, panel=panel)
+    # The removed expert may not score again nor come back.
+    Score.objects.filter(expert=clean[0], application=jlu_app).delete()
+    with pytest.raises(PermissionDenied, match="您已被移出该评审专家组"):
+        review.score_submit(actor=clean[0].user, panel=panel, application=jlu_app, items=sheet(80))
+    with pytest.raises(ValidationError, match="已被移出该专家组"):
+        panels.panel_add_member(actor=sam, panel=panel, expert=clean[0])
+    with pytest.raises(ValidationError, match="不是该专家组成员"):
+        panels.panel_remove_member(actor=sam, panel=panel, expert=clean[0], reason="再次移出")
+
+
+def test_adding_a_member_is_checked_like_forming_the_panel(
+    sam, charlie, panel, clean, from_issuer, from_jlu, enterprise, jlu_app, cust_app
+):
+    members_before = set(panel.experts.all())
+    fresh_from_issuer = make_expert("一汽新专家", organisation=enterprise)
+    retired = make_expert("退休专家", is_active=False)
+    cases = [
+        (fresh_from_issuer, "存在利益冲突，不能加入专家组：本人所在单位 中国第一汽车集团有限公司 为发榜单位"),
+        (from_jlu, "在组建时因利益冲突回避本专家组：本人所在单位 吉林大学 为申报单位"),
+        (retired, "已不在专家库中"),
+        (clean[0], "已是该专家组成员"),
+    ]
+    for expert, message in cases:
+        with pytest.raises(ValidationError) as caught:
+            panels.panel_add_member(actor=sam, panel=panel, expert=expert)
+        assert any(message in m for m in caught.value.messages), caught.value.messages
+    with pytest.raises(PermissionDenied):
+        panels.panel_add_member(actor=charlie, panel=panel, expert=make_expert("局外专家"))
+    assert set(panel.experts.all()) == members_before
+    score_everything(panel, clean, [jlu_app, cust_app])
+    review.panel_close(actor=sam, panel=panel)
+    with pytest.raises(ValidationError, match="评分已结束"):
+        panels.panel_add_member(actor=sam, panel=panel, expert=make_expert("迟到专家"))
+    with pytest.raises(ValidationError, match="评分已结束"):
+        panels.panel_remove_member(actor=sam, panel=panel, expert=clean[0], reason="评分明显失当")
+
+
+def test_the_panel_page_adds_and_removes_members_for_the_secretariat_only(
+    login, sam, charlie, panel, clean, from_issuer
+):
+    challenge = panel.challenge
+    page = text(login(sam).get(reverse("challenges:panel", args=[challenge.pk])))
+    assert 'data-testid="add-member"' in page and 'data-testid="remove-member"' in page
+    extra = make_expert("增补专家")
+    add = reverse("challenges:panel-add-member", args=[challenge.pk])
+    remove = reverse("challenges:panel-remove-member", args=[challenge.pk])
+    client = login(sam)
+    assert client.post(add, {"expert": extra.pk}).status_code == 302
+    assert extra in panel.experts.all()
+    refused = text(client.post(add, {"expert": from_issuer.pk}, follow=True))
+    assert "在组建时因利益冲突回避本专家组" in refused
+    no_reason = text(client.post(remove, {"expert": clean[0].pk, "reason": ""}, follow=True))
+    assert "请说明移出该专家的原因。" in no_reason and clean[0] in panel.experts.all()
+    assert client.post(remove, {"expert": clean[0].pk, "reason": "评分期间发现利益冲突"}).status_code == 302
+    assert clean[0] not in panel.experts.all()
+    assert "评分期间发现利益冲突" in text(client.get(reverse("challenges:panel", args=[challenge.pk])))
+    for person in (charlie, clean[1].user):
+        client = login(person)
+        assert client.post(add, {"expert": make_expert("又一专家").pk}).status_code == 403
+        assert client.post(remove, {"expert": clean[1].pk, "reason": "无理由"}).status_code == 403
+    assert panel.memberships.count() == 5
+
+
+# -- who reads the applications ------------------------------------------------------------------------
+def test_a_milestone_panel_expert_reads_only_the_application_of_their_contract(
+    login, sam, panel, clean, challenge, jlu_app, cust_app
+):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from hebi.challenges import permissions, selectors
+    from hebi.challenges.models import ApplicationAttachment
+    from tests.challenge_factories import make_contract
+
+    Application.objects.filter(pk=cust_app.pk).update(status=Application.Status.NOT_AWARDED)
+    contract = make_contract(jlu_app)
+    milestone_experts = make_experts(5, prefix="考核专家")
+    panels.form_panel(
+        actor=sam,
+        challenge=challenge,
+        experts=milestone_experts,
+        kind="midterm",
+        milestone=contract.milestones.first(),
+    )
+    secret = ApplicationAttachment.objects.create(
+        application=cust_app,
+        file=SimpleUploadedFile("方案.pdf", b"%PDF-1.4 secret"),
+        name="方案.pdf",
+        size=15,
+        content_type="application/pdf",
+    )
+    cust_app.refresh_from_db()
+    jlu_app.refresh_from_db()
+    examiner = milestone_experts[0].user
+    assert permissions.can_view_application(examiner, jlu_app)
+    assert not permissions.can_view_application(examiner, cust_app)
+    assert set(selectors.applications_visible(viewer=examiner)) == {jlu_app}
+    client = login(examiner)
+    assert client.get(reverse("challenges:application-detail", args=[cust_app.pk])).status_code == 404
+    assert client.get(reverse("challenges:attachment", args=[secret.pk])).status_code == 404
+    assert client.get(reverse("challenges:application-detail", args=[jlu_app.pk])).status_code == 200
+    # They still review their contract.
+    assert permissions.can_view_contract(examiner, contract)
+    assert client.get(reverse("challenges:contract-detail", args=[contract.pk])).status_code == 200
+    # The review panel's experts still read every application of the call.
+    reviewer = clean[0].user
+    assert set(selectors.applications_visible(viewer=reviewer)) == {jlu_app, cust_app}
+    assert login(reviewer).get(reverse("challenges:attachment", args=[secret.pk])).status_code == 200
+
+
+# -- 我的评审 reads a fixed number of queries ---------------------------------------------------------
+def test_the_review_list_does_not_read_more_queries_for_more_panels(
+    login, sam, enterprise, university, cust, clean, django_assert_max_num_queries
+):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    expert = clean[0]
+    client = login(expert.user)
+    url = reverse("challenges:score-list")
+
+    def add_review_panel(n):
+        call = make_challenge(enterprise, status="reviewing", title=f"第 {n} 个榜单")
+        make_application(call, university, title=f"吉大方案 {n}")
+        make_application(call, cust, title=f"长理工方案 {n}")
+        return panels.form_panel(actor=sam, challenge=call, experts=clean)
+
+    add_review_panel(1)
+    client.get(url)  # warm the per-process caches (content types, sessions)
+    with CaptureQueriesContext(connection) as one:
+        assert text(client.get(url)).count('data-testid="task"') == 2
+    for n in range(2, 6):
+        add_review_panel(n)
+    declare(expert, organisation=cust, reason="近三年合作项目")
+    with CaptureQueriesContext(connection) as five:
+        page = text(client.get(url))
+    assert page.count('data-testid="task"') == 10 and page.count("需回避") == 5
+    assert len(five.captured_queries) == len(one.captured_queries), [q["sql"] for q in five.captured_queries]
+    with django_assert_max_num_queries(20):
+        client.get(url)
+
+
+def test_the_home_page_tells_an_expert_what_is_waiting(login, panel, clean, jlu_app, cust_app):
+    client = login(clean[0].user)
+    page = text(client.get(reverse("core:home")))
+    assert "您在 1 个进行中的专家组，2 份申报待评分。" in page
+    assert reverse("challenges:score-list") in page
+    review.score_submit(
+        actor=clean[0].user,
+        panel=panel,
+        application=jlu_app,
+        items={"approach": "20", "indicators": "15", "team": "15", "plan": "10", "industry": "10"},
+    )
+    assert "1 份申报待评分" in text(client.get(reverse("core:home")))
+
+
+def test_the_home_page_of_someone_outside_the_pool_has_no_review_box(login, bob):
+    assert "专家评审" not in text(login(bob).get(reverse("core:home")))

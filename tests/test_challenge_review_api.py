@@ -12,6 +12,7 @@ from hebi.challenges.models import Application, Challenge, DeclaredConflict, Exp
 from tests.challenge_factories import make_challenge, make_expert, make_experts
 from tests.factories import UserFactory
 from tests.test_challenge_review import (  # noqa: F401  (fixtures)
+    SPREAD,
     challenge,
     clean,
     cust,
@@ -287,3 +288,83 @@ def test_the_ranking_of_a_draft_answers_404_to_outsiders(api, bob, enterprise):
 def test_a_panel_member_lists_only_own_panels(api, sam, panel, clean, nina):
     assert [p["id"] for p in api(clean[0].user).get("/api/v1/panels/").json()["results"]] == [panel.pk]
     assert api(nina).get("/api/v1/panels/").json()["results"] == []
+
+
+# -- adjusting the panel and bounded ids --------------------------------------------------------------
+def test_the_secretariat_adds_and_removes_members_through_the_api(
+    api, sam, bob, panel, clean, from_issuer, jlu_app, cust_app
+):
+    extra = make_expert("增补专家")
+    add = f"/api/v1/panels/{panel.pk}/add-member/"
+    remove = f"/api/v1/panels/{panel.pk}/remove-member/"
+    added = api(sam).post(add, {"expert": extra.pk}, format="json")
+    assert added.status_code == 200, added.json()
+    assert extra.pk in [m["expert"] for m in added.json()["members"]]
+    conflicted = api(sam).post(add, {"expert": from_issuer.pk}, format="json")
+    assert conflicted.status_code == 400 and "利益冲突" in conflicted.json()["expert"][0]
+    no_reason = api(sam).post(remove, {"expert": clean[0].pk}, format="json")
+    assert no_reason.status_code == 400 and "reason" in no_reason.json()
+    blank = api(sam).post(remove, {"expert": clean[0].pk, "reason": "   "}, format="json")
+    assert blank.status_code == 400
+
+    score_everything(panel, [*clean, extra], [jlu_app, cust_app], totals=(*SPREAD, 100))
+    removed = api(sam).post(
+        remove, {"expert": clean[0].pk, "reason": "评分期间与申报单位接触"}, format="json"
+    )
+    assert removed.status_code == 200 and clean[0].pk not in [m["expert"] for m in removed.json()["members"]]
+    assert any(x["reasons"][0]["kind"] == "removed" for x in removed.json()["exclusions"])
+    ranking = api(sam).get(f"/api/v1/challenges/{panel.challenge.pk}/ranking/").json()
+    row = next(r for r in ranking["rows"] if r["application"] == jlu_app.pk)
+    assert row["scored"] == 5 and row["needed"] == 5 and len(row["totals"]) == 5
+    assert [(x["expert"], Decimal(x["total"])) for x in row["left_out"]] == [(clean[0].pk, 90)]
+    assert row["left_out"][0]["reasons"][0]["detail"] == "评分期间与申报单位接触"
+    assert Decimal(row["score"]) == Decimal("70.00")  # 80 70 60 50 100 without 100 and 50
+
+    # A member sees the panel but may not change it; an outsider does not see it.
+    assert (
+        api(clean[1].user).post(add, {"expert": make_expert("某专家").pk}, format="json").status_code == 403
+    )
+    assert (
+        api(bob).post(remove, {"expert": clean[1].pk, "reason": "无理由"}, format="json").status_code == 404
+    )
+    assert Score.objects.filter(expert=clean[0]).count() == 2
+
+
+@pytest.mark.parametrize("huge", [10**18, 10**30])
+def test_an_absurd_id_in_a_review_payload_is_a_400_not_a_server_error(
+    api, sam, challenge, panel, clean, jlu_app, huge
+):
+    client = api(sam)
+    decided = client.post(
+        f"/api/v1/challenges/{challenge.pk}/decide/",
+        {
+            "decisions": [
+                {"application": huge, "category": "awarded-top", "comment": "综合排名第一，予以揭榜。"}
+            ]
+        },
+        format="json",
+    )
+    assert decided.status_code == 400 and "application" in decided.json()["decisions"]["0"]
+    formed = client.post("/api/v1/panels/", {"challenge": huge, "experts": [clean[0].pk]}, format="json")
+    assert formed.status_code == 400 and "challenge" in formed.json()
+    listed = client.post("/api/v1/panels/", {"challenge": challenge.pk, "experts": [huge]}, format="json")
+    assert listed.status_code == 400 and "experts" in listed.json()
+    chair = client.post(
+        "/api/v1/panels/", {"challenge": challenge.pk, "experts": [clean[0].pk], "chair": huge}, format="json"
+    )
+    assert chair.status_code == 400 and "chair" in chair.json()
+    too_many = client.post(
+        "/api/v1/panels/", {"challenge": challenge.pk, "experts": list(range(1, 200))}, format="json"
+    )
+    assert too_many.status_code == 400 and "experts" in too_many.json()
+    for path, body in (
+        (f"/api/v1/panels/{panel.pk}/add-member/", {"expert": huge}),
+        (f"/api/v1/panels/{panel.pk}/remove-member/", {"expert": huge, "reason": "评分明显失当"}),
+    ):
+        response = client.post(path, body, format="json")
+        assert response.status_code == 400 and "expert" in response.json()
+    expert = api(clean[0].user)
+    for body in ({"panel": huge, "application": jlu_app.pk}, {"panel": panel.pk, "application": huge}):
+        scored = expert.post("/api/v1/scores/", {**body, "items": sheet(80)}, format="json")
+        assert scored.status_code == 400
+    assert not Score.objects.exists() and Panel.objects.count() == 1

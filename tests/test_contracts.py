@@ -683,3 +683,9 @@ def test_the_decision_forms_do_not_share_field_ids(login, alice, rita, seller_or
     page = login(rita).get(reverse("contracts:detail", args=[contract.pk])).content.decode()
     assert page.count('id="register_comment"') == 1 and page.count('id="refuse_comment"') == 1
     assert 'id="id_comment"' not in page
+
+
+def test_the_registry_officers_home_page_counts_the_queue(login, rita):
+    page = login(rita).get(reverse("core:home")).content.decode()
+    assert "待审核 0 份，其中 7 日内到期 0 份，已逾期 0 份。" in page
+    assert reverse("contracts:review") in page

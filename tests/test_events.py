@@ -1,7 +1,8 @@
 """Roadshows and matching events (路演, 对接会): the pages and the services behind them.
 
 Alice administers 吉林大学, which organises the roadshow; Bob researches there and presents its
-result. Charlie (中国一汽) comes as an investor and wants to talk; five experts from an institute
+result. Charlie (中国一汽) comes for his enterprise (as an investor where 中国一汽 is invited as one)
+and wants to talk; Ivan works for a fund; five experts of the expert pool, from an institute,
 score; Nina comes to watch; Sam (secretariat) oversees every event.
 """
 
@@ -10,13 +11,17 @@ from decimal import Decimal
 
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import OperationalError
 from django.utils import timezone
 
+from hebi.challenges.models import ExpertProfile
 from hebi.core.models import Notification
 from hebi.core.roles import Role
 from hebi.deals.models import Engagement, TransferProject
-from hebi.events import services
+from hebi.events import permissions, services
+from hebi.events.forms import EventForm
 from hebi.events.models import Event, Invitation, Registration, SlotFeedback
+from hebi.orgs.models import Organisation
 from tests.challenge_factories import roadshow_rubric
 from tests.factories import MembershipFactory, OrganisationFactory, UserFactory
 from tests.test_catalog import make_result
@@ -35,7 +40,8 @@ SHEETS = [
 
 # -- set-up through the real services -------------------------------------------------------------------
 def make_event(actor, organiser, **extra):
-    """An event under way: it started an hour ago and ends in three hours."""
+    """An event under way: it started an hour ago and ends in three hours; registration stays open
+    on site until the end."""
     roadshow_rubric()
     now = timezone.now()
     data = {
@@ -48,6 +54,7 @@ def make_event(actor, organiser, **extra):
         "description": "吉林大学等单位的十个项目路演。",
         "capacity": 50,
     } | extra
+    data.setdefault("registration_closes_at", data["ends_at"])
     return services.event_create(actor=actor, organiser=organiser, **data)
 
 
@@ -63,9 +70,20 @@ def open_event(actor, organiser, presenter_org, **extra):
 
 
 def make_expert(name, institute):
+    """A member of the expert pool (专家库) working at `institute`."""
     user = UserFactory(username=name, display_name=name)
     MembershipFactory(user=user, organisation=institute, role=Role.EXPERT)
+    ExpertProfile.objects.create(user=user, organisation=institute, title="研究员")
     return user
+
+
+def shift(event, *, starts_in, lasts=datetime.timedelta(hours=4)):
+    """Move the event in time, as if the clock had moved (registrations and check-ins stay)."""
+    starts_at = timezone.now() + starts_in
+    Event.objects.filter(pk=event.pk).update(
+        starts_at=starts_at, ends_at=starts_at + lasts, registration_closes_at=None
+    )
+    event.refresh_from_db()
 
 
 def checked_in(organiser_actor, event, user, role, organisation=None):
@@ -82,6 +100,14 @@ def message_of(error):
 @pytest.fixture
 def institute(db):
     return OrganisationFactory(name="中国科学院长春应用化学研究所", kind="institute")
+
+
+@pytest.fixture
+def ivan(db):
+    fund = OrganisationFactory(name="吉林省科技创新投资基金", kind="fund")
+    user = UserFactory(username="ivan", display_name="伊万")
+    MembershipFactory(user=user, organisation=fund, role=Role.STAFF)
+    return user
 
 
 @pytest.fixture
@@ -135,6 +161,7 @@ def test_the_whole_roadshow_from_creation_to_report(
             "title": "吉林大学成果转化路演",
             "starts_at": form_time(now - datetime.timedelta(hours=1)),
             "ends_at": form_time(now + datetime.timedelta(hours=3)),
+            "registration_closes_at": form_time(now + datetime.timedelta(hours=3)),
             "venue": "长春新区",
             "capacity": 6,
             "rubric": "roadshow-2023",
@@ -320,8 +347,8 @@ def test_edits_are_for_the_organisers_contributors(login, event, alice, bob, cha
         services.event_update(actor=charlie, event=event, title="改名")
 
 
-def test_capacity_cannot_drop_below_the_registrations(event, alice, charlie, nina):
-    services.registration_create(actor=charlie, event=event, role="investor")
+def test_capacity_cannot_drop_below_the_registrations(event, alice, charlie, nina, enterprise):
+    services.registration_create(actor=charlie, event=event, role="enterprise", organisation=enterprise)
     services.registration_create(actor=nina, event=event, role="guest")
     with pytest.raises(ValidationError) as error:
         services.event_update(actor=alice, event=event, capacity=1)
@@ -355,7 +382,7 @@ def test_an_event_is_marked_held_only_after_it_started(alice, university):
 def test_cancelling_needs_a_reason_and_tells_the_registrants(
     login, event, alice, charlie, django_capture_on_commit_callbacks
 ):
-    services.registration_create(actor=charlie, event=event, role="investor")
+    services.registration_create(actor=charlie, event=event, role="guest")
     with pytest.raises(ValidationError) as error:
         services.event_cancel(actor=alice, event=event, reason="  ")
     assert error.value.message_dict["reason"] == ["取消活动时请说明原因。"]
@@ -418,18 +445,18 @@ def test_the_event_page_lists_the_invited_organisations(client, event, alice, en
 
 
 # -- registration ----------------------------------------------------------------------------------------
-def test_registration_is_refused_when_full_and_nothing_is_written(alice, university, charlie, nina):
+def test_registration_is_refused_when_full_and_nothing_is_written(alice, university, ivan, nina):
     small = open_event(alice, university, university, capacity=1)
-    services.registration_create(actor=charlie, event=small, role="investor")
+    services.registration_create(actor=ivan, event=small, role="investor")
     with pytest.raises(ValidationError) as error:
         services.registration_create(actor=nina, event=small, role="guest")
     assert message_of(error) == "名额已满。"
     assert small.registrations.count() == 1
 
 
-def test_a_second_registration_is_refused(login, event, charlie):
-    services.registration_create(actor=charlie, event=event, role="investor")
-    response = login(charlie).post(f"/events/{event.pk}/register/", {"role": "guest"}, follow=True)
+def test_a_second_registration_is_refused(login, event, ivan):
+    services.registration_create(actor=ivan, event=event, role="investor")
+    response = login(ivan).post(f"/events/{event.pk}/register/", {"role": "guest"}, follow=True)
     assert "您已报名该活动。" in page(response)
     assert event.registrations.get().role == "investor"
 
@@ -453,9 +480,11 @@ def test_only_ones_own_organisation_may_be_named(event, charlie, university):
     assert error.value.message_dict["organisation"] == ["只能选择您所在的单位。"]
 
 
-def test_a_cancelled_registration_comes_back_when_there_is_room(login, alice, university, charlie, nina):
+def test_a_cancelled_registration_comes_back_when_there_is_room(
+    login, alice, university, charlie, nina, enterprise
+):
     small = open_event(alice, university, university, capacity=1)
-    login(charlie).post(f"/events/{small.pk}/register/", {"role": "investor"})
+    login(charlie).post(f"/events/{small.pk}/register/", {"role": "guest"})
     login(charlie).post(f"/events/{small.pk}/unregister/")
     registration = small.registrations.get()
     assert registration.status == Registration.Status.CANCELLED
@@ -463,18 +492,20 @@ def test_a_cancelled_registration_comes_back_when_there_is_room(login, alice, un
     with pytest.raises(ValidationError):
         services.registration_create(actor=charlie, event=small, role="investor")
     services.registration_cancel(actor=nina, registration=small.registrations.get(user=nina))
-    services.registration_create(actor=charlie, event=small, role="enterprise")
+    services.registration_create(actor=charlie, event=small, role="enterprise", organisation=enterprise)
     registration.refresh_from_db()
     assert registration.status == Registration.Status.REGISTERED and registration.role == "enterprise"
 
 
 # -- registrations page and check-in -------------------------------------------------------------------------
-def test_the_organiser_sees_registrations_with_counts_and_search(login, event, alice, charlie, nina, experts):
-    services.registration_create(actor=charlie, event=event, role="investor")
+def test_the_organiser_sees_registrations_with_counts_and_search(
+    login, event, alice, charlie, nina, experts, enterprise
+):
+    services.registration_create(actor=charlie, event=event, role="enterprise", organisation=enterprise)
     services.registration_create(actor=nina, event=event, role="guest")
     services.registration_create(actor=experts[0], event=event, role="expert")
     text = page(login(alice).get(f"/events/{event.pk}/registrations/"))
-    assert 'data-testid="registered-count">3<' in text and 'data-testid="role-investor">1<' in text
+    assert 'data-testid="registered-count">3<' in text and 'data-testid="role-enterprise">1<' in text
     found = page(login(alice).get(f"/events/{event.pk}/registrations/?q=查理"))
     assert "查理" in found and "妮娜" not in found
     assert login(charlie).get(f"/events/{event.pk}/registrations/").status_code == 403
@@ -533,8 +564,8 @@ def test_the_live_page_offers_phone_friendly_inputs(login, event, alice, experts
     assert "想进一步洽谈" in text
 
 
-def test_feedback_without_check_in_is_refused(login, event, slot, charlie):
-    services.registration_create(actor=charlie, event=event, role="investor")
+def test_feedback_without_check_in_is_refused(login, event, slot, charlie, enterprise):
+    services.registration_create(actor=charlie, event=event, role="enterprise", organisation=enterprise)
     response = login(charlie).post(
         f"/events/{event.pk}/live/", {"slot": slot.pk, f"s{slot.pk}-want_to_talk": "on"}, follow=True
     )
@@ -551,8 +582,8 @@ def test_a_score_out_of_range_is_refused_with_the_criterions_message(login, even
     assert not SlotFeedback.objects.exists()
 
 
-def test_all_criteria_are_required_once_one_is_given(event, alice, slot, charlie):
-    checked_in(alice, event, charlie, "investor")
+def test_all_criteria_are_required_once_one_is_given(event, alice, slot, charlie, enterprise):
+    checked_in(alice, event, charlie, "enterprise", enterprise)
     with pytest.raises(ValidationError) as error:
         services.feedback_submit(actor=charlie, slot=slot, items={"innovation": "20"}, want_to_talk=True)
     assert error.value.message_dict["market"] == ["请为“市场前景”打分。"]
@@ -593,7 +624,7 @@ def test_feedback_is_updated_while_open_and_read_only_after_held(event, alice, s
 # -- follow-ups and the report ----------------------------------------------------------------------------
 @pytest.fixture
 def interest(event, alice, slot, charlie, enterprise):
-    checked_in(alice, event, charlie, "investor", enterprise)
+    checked_in(alice, event, charlie, "enterprise", enterprise)
     return services.feedback_submit(actor=charlie, slot=slot, want_to_talk=True, note="想谈许可")
 
 
@@ -646,3 +677,316 @@ def test_the_report_keeps_every_score_below_five(login, event, alice, slot, expe
     text = page(login(alice).get(f"/events/{event.pk}/report/"))
     assert 'data-testid="aggregate">65.00<' in text and "未去掉最高分和最低分" in text
     assert "window.print()" in text and "@media print" in text
+
+
+# -- who may score: roles are vouched for, nobody scores their own organisation --------------------------
+def test_a_researcher_cannot_declare_himself_expert_investor_or_enterprise(event, bob, university):
+    refusals = {
+        "expert": ("role", "只有专家库在库专家或受邀专家单位的成员可以以“评审专家”身份报名。"),
+        "investor": ("role", "只有基金、银行或受邀投资机构的成员可以以“投资人”身份报名。"),
+        "enterprise": ("organisation", "以“企业代表”身份报名时，请选择您所在的企业。"),
+    }
+    for role, (field, message) in refusals.items():
+        with pytest.raises(ValidationError) as error:
+            services.registration_create(actor=bob, event=event, role=role, organisation=university)
+        assert error.value.message_dict == {field: [message]}
+    assert not Registration.objects.exists()
+
+
+def test_the_expert_pool_a_fund_and_invitations_vouch_for_the_scoring_roles(
+    event, alice, bob, charlie, ivan, experts, institute, enterprise
+):
+    services.registration_create(actor=experts[0], event=event, role="expert")
+    services.registration_create(actor=ivan, event=event, role="investor")
+    with pytest.raises(ValidationError):
+        services.registration_create(actor=charlie, event=event, role="investor")
+    services.invitation_add(actor=alice, event=event, organisation=enterprise, kind="investor")
+    services.registration_create(actor=charlie, event=event, role="investor")
+    # A colleague of the pool's experts without a profile of his own, once the institute is invited.
+    colleague = UserFactory(username="colleague")
+    MembershipFactory(user=colleague, organisation=institute, role=Role.RESEARCHER)
+    with pytest.raises(ValidationError):
+        services.registration_create(actor=colleague, event=event, role="expert")
+    services.invitation_add(actor=alice, event=event, organisation=institute, kind="expert")
+    services.registration_create(actor=colleague, event=event, role="expert")
+    assert set(event.registrations.values_list("user__username", "role")) == {
+        ("expert0", "expert"),
+        ("ivan", "investor"),
+        ("charlie", "investor"),
+        ("colleague", "expert"),
+    }
+
+
+def test_an_expert_whose_profile_is_withdrawn_is_refused(event, experts):
+    ExpertProfile.objects.filter(user=experts[0]).update(is_active=False)
+    with pytest.raises(ValidationError) as error:
+        services.registration_create(actor=experts[0], event=event, role="expert")
+    assert "role" in error.value.message_dict
+    assert not Registration.objects.exists()
+
+
+def test_an_enterprise_representative_names_his_own_enterprise(event, charlie, enterprise):
+    with pytest.raises(ValidationError) as error:
+        services.registration_create(actor=charlie, event=event, role="enterprise")
+    assert error.value.message_dict == {"organisation": ["以“企业代表”身份报名时，请选择您所在的企业。"]}
+    registration = services.registration_create(
+        actor=charlie, event=event, role="enterprise", organisation=enterprise
+    )
+    assert registration.organisation == enterprise
+
+
+def _registration_form(text):
+    return text.split('data-testid="registration"')[1].split("</section>")[0]
+
+
+def test_the_registration_form_offers_only_the_roles_and_organisations_one_may_take(
+    login, event, nina, charlie, experts
+):
+    form = _registration_form(page(login(nina).get(f"/events/{event.pk}/")))
+    assert 'value="guest"' in form and 'value="presenter"' in form
+    for role in ("expert", "investor", "enterprise"):
+        assert f'value="{role}"' not in form
+    form = _registration_form(page(login(charlie).get(f"/events/{event.pk}/")))
+    assert 'value="enterprise"' in form and 'value="expert"' not in form and 'value="investor"' not in form
+    assert "中国第一汽车集团有限公司" in form and "吉林大学" not in form
+    form = _registration_form(page(login(experts[0]).get(f"/events/{event.pk}/")))
+    assert 'value="expert"' in form
+
+
+def test_a_self_declared_expert_hears_why_on_the_page(login, event, bob):
+    response = login(bob).post(f"/events/{event.pk}/register/", {"role": "expert"}, follow=True)
+    assert "只有专家库在库专家或受邀专家单位的成员可以以“评审专家”身份报名。" in page(response)
+    assert not Registration.objects.exists()
+
+
+def test_nobody_scores_a_slot_of_their_own_organisation(login, event, alice, slot, university, experts):
+    """The reviewer's case: a 吉林大学 researcher, even one in the expert pool, scoring 吉大's slot."""
+    jlu_expert = experts[0]
+    MembershipFactory(user=jlu_expert, organisation=university, role=Role.RESEARCHER)
+    checked_in(alice, event, jlu_expert, "expert", university)
+    with pytest.raises(ValidationError) as error:
+        services.feedback_submit(actor=jlu_expert, slot=slot, items=SHEETS[4])
+    assert message_of(error) == "不能为本单位的路演项目评分。"
+    # Registered for the institute, still a member of 吉大: refused all the same.
+    other = experts[1]
+    MembershipFactory(user=other, organisation=university, role=Role.RESEARCHER)
+    checked_in(
+        alice, event, other, "expert", other.memberships.get(organisation__kind="institute").organisation
+    )
+    with pytest.raises(ValidationError) as error:
+        services.feedback_submit(actor=other, slot=slot, want_to_talk=True, items=SHEETS[4])
+    assert message_of(error) == "不能为本单位的路演项目评分。"
+    assert not SlotFeedback.objects.exists()
+    text = page(login(jlu_expert).get(f"/events/{event.pk}/live/"))
+    assert f'data-testid="own-{slot.pk}"' in text and f'data-testid="save-{slot.pk}"' not in text
+
+
+def test_a_registration_whose_role_lost_its_grounds_no_longer_scores(event, alice, slot, experts):
+    checked_in(alice, event, experts[0], "expert")
+    ExpertProfile.objects.filter(user=experts[0]).update(is_active=False)
+    with pytest.raises(ValidationError) as error:
+        services.feedback_submit(actor=experts[0], slot=slot, items=SHEETS[0])
+    assert message_of(error) == "您已不具备“评审专家”的参会身份，不能评分。"
+    assert not SlotFeedback.objects.exists()
+
+
+# -- when: the door and the score sheets --------------------------------------------------------------------
+SHANGHAI = datetime.timezone(datetime.timedelta(hours=8))
+
+
+def at(day, hour, minute=0):
+    return datetime.datetime(2024, 5, day, hour, minute, tzinfo=SHANGHAI)
+
+
+def test_the_door_opens_on_the_day_and_shuts_at_the_end():
+    one_day = Event(starts_at=at(10, 14), ends_at=None)
+    assert permissions.check_in_refusal(one_day, at(9, 23, 59)).startswith("签到尚未开始")
+    assert permissions.check_in_refusal(one_day, at(10, 0)) == ""
+    assert permissions.check_in_refusal(one_day, at(10, 23, 59)) == ""
+    assert permissions.check_in_refusal(one_day, at(11, 0)) == "活动已于 2024-05-11 00:00 结束，不能再签到。"
+    with_end = Event(starts_at=at(10, 14), ends_at=at(10, 17, 30))
+    assert permissions.check_in_refusal(with_end, at(10, 17, 29)) == ""
+    assert permissions.check_in_refusal(with_end, at(10, 17, 30)) != ""
+
+
+def test_score_sheets_open_an_hour_before_and_close_two_hours_after():
+    event = Event(starts_at=at(10, 14), ends_at=at(10, 17, 30))
+    assert permissions.scoring_refusal(event, at(10, 12, 59)) == (
+        "现场评分尚未开始：活动开始前 1 小时（2024-05-10 13:00）起方可评分。"
+    )
+    assert permissions.scoring_refusal(event, at(10, 13)) == ""
+    assert permissions.scoring_refusal(event, at(10, 19, 29)) == ""
+    assert permissions.scoring_refusal(event, at(10, 19, 30)) == "现场评分已于 2024-05-10 19:30 截止。"
+    no_end = Event(starts_at=at(10, 14), ends_at=None)
+    assert permissions.scoring_refusal(no_end, at(11, 1, 59)) == ""
+    assert permissions.scoring_refusal(no_end, at(11, 2)) != ""
+
+
+def test_check_in_days_before_the_event_is_refused(login, alice, university, experts):
+    """The reviewer's case: checked in three days ahead, then scoring from home."""
+    later = open_event(
+        alice,
+        university,
+        university,
+        starts_at=timezone.now() + datetime.timedelta(days=3),
+        ends_at=timezone.now() + datetime.timedelta(days=3, hours=3),
+    )
+    registration = services.registration_create(actor=experts[0], event=later, role="expert")
+    with pytest.raises(ValidationError) as error:
+        services.registration_check_in(actor=alice, registration=registration)
+    assert message_of(error).startswith("签到尚未开始：活动当天")
+    response = login(alice).post(
+        f"/events/{later.pk}/checkin/", {"registration": registration.pk}, follow=True
+    )
+    assert "签到尚未开始" in page(response) and 'data-testid="door-shut"' in page(response)
+    registration.refresh_from_db()
+    assert registration.checked_in_at is None
+    with pytest.raises(ValidationError) as error:
+        services.feedback_submit(actor=experts[0], slot=later.slots.get(), items=SHEETS[4])
+    assert message_of(error).startswith("现场评分尚未开始")
+    assert not SlotFeedback.objects.exists()
+
+
+def test_check_in_after_the_end_is_refused(event, alice, nina):
+    registration = services.registration_create(actor=nina, event=event, role="guest")
+    shift(event, starts_in=-datetime.timedelta(hours=6))
+    with pytest.raises(ValidationError) as error:
+        services.registration_check_in(actor=alice, registration=registration)
+    assert "不能再签到" in message_of(error)
+    registration.refresh_from_db()
+    assert registration.checked_in_at is None
+
+
+def test_scoring_follows_the_event_not_the_check_in(event, alice, slot, experts):
+    checked_in(alice, event, experts[0], "expert")
+    shift(event, starts_in=datetime.timedelta(hours=2))
+    with pytest.raises(ValidationError) as error:
+        services.feedback_submit(actor=experts[0], slot=slot, items=SHEETS[0])
+    assert message_of(error).startswith("现场评分尚未开始")
+    shift(event, starts_in=datetime.timedelta(minutes=30))  # the hour before the start
+    services.feedback_submit(actor=experts[0], slot=slot, items=SHEETS[0])
+    shift(event, starts_in=-datetime.timedelta(hours=5))  # ended an hour ago: sheets still open
+    services.feedback_submit(actor=experts[0], slot=slot, items=SHEETS[1])
+    shift(event, starts_in=-datetime.timedelta(hours=7))  # ended three hours ago
+    with pytest.raises(ValidationError) as error:
+        services.feedback_submit(actor=experts[0], slot=slot, items=SHEETS[4])
+    assert message_of(error).startswith("现场评分已于")
+    assert SlotFeedback.objects.get().score == Decimal("70.00")
+
+
+def test_the_live_page_says_when_scoring_opens(login, event, alice, slot, experts):
+    checked_in(alice, event, experts[0], "expert")
+    shift(event, starts_in=datetime.timedelta(hours=2))
+    text = page(login(experts[0]).get(f"/events/{event.pk}/live/"))
+    assert "现场评分尚未开始" in text and f'data-testid="save-{slot.pk}"' not in text
+
+
+# -- registration closes at the start unless told otherwise ---------------------------------------------
+def test_registration_closes_when_the_event_starts_without_a_closing_time(login, alice, university, nina):
+    started = open_event(alice, university, university, registration_closes_at=None)
+    with pytest.raises(ValidationError) as error:
+        services.registration_create(actor=nina, event=started, role="guest")
+    assert message_of(error) == "报名已截止。"
+    text = page(login(nina).get(f"/events/{started.pk}/"))
+    assert "报名已截止。" in text and 'data-testid="register"' not in text
+    assert not Registration.objects.exists()
+
+
+def test_registration_is_open_before_the_start(alice, university, nina):
+    later = open_event(
+        alice,
+        university,
+        university,
+        starts_at=timezone.now() + datetime.timedelta(days=2),
+        ends_at=timezone.now() + datetime.timedelta(days=2, hours=3),
+        registration_closes_at=None,
+    )
+    assert services.registration_create(actor=nina, event=later, role="guest").pk
+
+
+def test_the_form_says_registration_closes_at_the_start(login, alice):
+    assert "不填则报名截止到活动开始时。" in page(login(alice).get("/events/new/"))
+
+
+# -- dates and numbers the database can hold --------------------------------------------------------------
+def _event_form(university, **extra):
+    now = timezone.now()
+    return {
+        "organiser": university.pk,
+        "kind": "roadshow",
+        "title": "年份有误的路演",
+        "starts_at": form_time(now + datetime.timedelta(days=2)),
+        "venue": "长春",
+        "capacity": 10,
+        "rubric": "roadshow-2023",
+    } | extra
+
+
+@pytest.mark.parametrize(
+    "field, value",
+    [
+        ("starts_at", "0001-01-01T00:00"),
+        ("starts_at", "1999-12-31T23:59"),
+        ("ends_at", "9999-12-31T23:59"),
+        ("registration_closes_at", "2101-01-01T00:00"),
+    ],
+)
+def test_event_times_outside_2000_to_2100_are_a_form_error(login, alice, university, field, value):
+    roadshow_rubric()
+    response = login(alice).post("/events/new/", _event_form(university, **{field: value}))
+    assert response.status_code == 200
+    assert response.context["form"].errors[field] == ["时间应在 2000 年至 2100 年之间。"]
+    assert not Event.objects.exists()
+
+
+def test_the_event_form_bounds_event_times_before_the_service(university):
+    roadshow_rubric()
+    form = EventForm(
+        data=_event_form(university, starts_at="0001-01-01T00:00", ends_at="2100-12-31T23:59"),
+        organisers=Organisation.objects.filter(pk=university.pk),
+    )
+    assert not form.is_valid()
+    assert form.errors == {"starts_at": ["时间应在 2000 年至 2100 年之间。"]}
+
+
+def test_the_service_bounds_event_times_too(alice, university, event):
+    with pytest.raises(ValidationError) as error:
+        make_event(alice, university, starts_at=datetime.datetime(1, 1, 1, tzinfo=SHANGHAI), ends_at=None)
+    assert error.value.message_dict["starts_at"] == ["时间应在 2000 年至 2100 年之间。"]
+    with pytest.raises(ValidationError) as error:
+        services.event_update(
+            actor=alice, event=event, ends_at=datetime.datetime(2101, 1, 1, tzinfo=SHANGHAI)
+        )
+    assert error.value.message_dict["ends_at"] == ["时间应在 2000 年至 2100 年之间。"]
+    assert Event.objects.count() == 1
+    assert services.validate_event_time(datetime.datetime(2100, 12, 31, 23, 59, tzinfo=SHANGHAI)) is None
+
+
+def test_absurd_numbers_in_forms_are_refused_not_crashed(login, event, alice, university, slot):
+    response = login(alice).post(
+        f"/events/{event.pk}/slots/new/",
+        {"title": "超长路演", "organisation": university.pk, "minutes": 10**20},
+    )
+    assert response.status_code == 200 and "minutes" in response.context["form"].errors
+    response = login(alice).post(
+        f"/events/{event.pk}/slots/new/", {"title": "x", "organisation": 10**20, "minutes": 10}
+    )
+    assert response.status_code == 200 and "organisation" in response.context["form"].errors
+    assert login(alice).post(f"/events/{event.pk}/checkin/", {"registration": 10**20}).status_code == 404
+    assert login(alice).post(f"/events/{event.pk}/live/", {"slot": 10**20}).status_code == 404
+    response = login(alice).post(
+        f"/events/{event.pk}/register/", {"role": "guest", "organisation": 10**20}, follow=True
+    )
+    assert response.status_code == 200
+    assert event.slots.count() == 1 and not Registration.objects.exists()
+
+
+# -- a busy database during registration ------------------------------------------------------------------
+def test_a_locked_database_during_registration_is_a_friendly_message(login, event, nina, monkeypatch):
+    def locked(**kwargs):
+        raise OperationalError("database is locked")
+
+    monkeypatch.setattr(services, "registration_create", locked)
+    response = login(nina).post(f"/events/{event.pk}/register/", {"role": "guest"}, follow=True)
+    assert response.status_code == 200 and "报名人数较多，请稍后重试。" in page(response)
+    assert not Registration.objects.exists()

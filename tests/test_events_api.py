@@ -4,13 +4,15 @@
 import datetime
 
 import pytest
+from django.db import OperationalError
 from django.utils import timezone
 
+from hebi.core.roles import Role
 from hebi.deals.models import Engagement, TransferProject
 from hebi.events import services
 from hebi.events.models import Event, EventSlot, Registration, SlotFeedback
 from tests.challenge_factories import roadshow_rubric
-from tests.factories import OrganisationFactory
+from tests.factories import MembershipFactory, OrganisationFactory
 from tests.test_catalog import make_result
 from tests.test_events import SHEETS, checked_in, make_event, make_expert, open_event
 
@@ -55,6 +57,7 @@ def test_the_whole_flow_through_the_api(api, alice, charlie, nina, university, e
             "title": "API 路演",
             "starts_at": iso(now - datetime.timedelta(hours=1)),
             "ends_at": iso(now + datetime.timedelta(hours=2)),
+            "registration_closes_at": iso(now + datetime.timedelta(hours=2)),
             "venue": "长春新区",
             "capacity": 6,
         },
@@ -189,9 +192,15 @@ def test_a_foreign_result_on_a_slot_is_a_400(api, event, alice, charlie, enterpr
     assert response.status_code == 400 and response.json()["achievement"] == ["关联成果须为路演单位的成果。"]
 
 
-def test_registration_refusals(api, event, alice, charlie):
+def test_registration_refusals(api, event, alice, charlie, enterprise):
     assert (
-        api(charlie).post(f"{EVENTS}{event.pk}/register/", {"role": "investor"}, format="json").status_code
+        api(charlie)
+        .post(
+            f"{EVENTS}{event.pk}/register/",
+            {"role": "enterprise", "organisation": enterprise.pk},
+            format="json",
+        )
+        .status_code
         == 201
     )
     response = api(charlie).post(f"{EVENTS}{event.pk}/register/", {"role": "guest"}, format="json")
@@ -205,7 +214,7 @@ def test_registration_refusals(api, event, alice, charlie):
 
 
 def test_registrations_list_own_for_everyone_and_all_for_organisers(api, event, alice, charlie, nina):
-    services.registration_create(actor=charlie, event=event, role="investor")
+    services.registration_create(actor=charlie, event=event, role="guest")
     services.registration_create(actor=nina, event=event, role="guest")
     assert [r["user_name"] for r in api(charlie).get(REGISTRATIONS).json()["results"]] == ["查理"]
     assert api(alice).get(REGISTRATIONS).json()["count"] == 2
@@ -220,13 +229,13 @@ def test_check_in_by_a_non_organiser_is_403(api, event, charlie, nina):
 
 
 def test_unregister(api, event, charlie):
-    services.registration_create(actor=charlie, event=event, role="investor")
+    services.registration_create(actor=charlie, event=event, role="guest")
     response = api(charlie).post(f"{EVENTS}{event.pk}/unregister/")
     assert response.status_code == 200 and response.json()["status"] == "cancelled"
 
 
-def test_feedback_refusals(api, event, alice, slot, charlie, nina, experts):
-    services.registration_create(actor=charlie, event=event, role="investor")
+def test_feedback_refusals(api, event, alice, slot, charlie, nina, experts, enterprise):
+    services.registration_create(actor=charlie, event=event, role="enterprise", organisation=enterprise)
     response = api(charlie).post(FEEDBACK, {"slot": slot.pk, "want_to_talk": True}, format="json")
     assert response.json() == {"non_field_errors": ["请先签到。"]}
     checked_in(alice, event, nina, "guest")
@@ -262,3 +271,109 @@ def test_cancel_needs_a_reason(api, event, alice):
     assert api(alice).post(f"{EVENTS}{event.pk}/cancel/", {}, format="json").status_code == 400
     response = api(alice).post(f"{EVENTS}{event.pk}/cancel/", {"reason": "延期"}, format="json")
     assert response.status_code == 200 and response.json()["status"] == "cancelled"
+
+
+# -- the scoring rules, through the API ----------------------------------------------------------------------
+def test_a_self_declared_expert_is_a_400(api, event, bob):
+    response = api(bob).post(f"{EVENTS}{event.pk}/register/", {"role": "expert"}, format="json")
+    assert response.status_code == 400 and response.json() == {
+        "role": ["只有专家库在库专家或受邀专家单位的成员可以以“评审专家”身份报名。"]
+    }
+    assert not Registration.objects.exists()
+
+
+def test_scoring_ones_own_slot_is_a_400(api, event, alice, slot, university, experts):
+    MembershipFactory(user=experts[0], organisation=university, role=Role.RESEARCHER)
+    checked_in(alice, event, experts[0], "expert", university)
+    response = api(experts[0]).post(FEEDBACK, {"slot": slot.pk, "items": SHEETS[4]}, format="json")
+    assert response.status_code == 400 and response.json() == {
+        "non_field_errors": ["不能为本单位的路演项目评分。"]
+    }
+    assert not SlotFeedback.objects.exists()
+
+
+def test_check_in_before_the_event_day_is_a_400(api, alice, university, experts):
+    later = open_event(
+        alice,
+        university,
+        university,
+        starts_at=timezone.now() + datetime.timedelta(days=3),
+        ends_at=timezone.now() + datetime.timedelta(days=3, hours=2),
+    )
+    registration = services.registration_create(actor=experts[0], event=later, role="expert")
+    response = api(alice).post(f"{REGISTRATIONS}{registration.pk}/checkin/")
+    assert response.status_code == 400
+    assert response.json()["non_field_errors"][0].startswith("签到尚未开始")
+    registration.refresh_from_db()
+    assert registration.checked_in_at is None
+
+
+def test_registration_without_a_closing_time_ends_at_the_start(api, alice, university, nina):
+    started = open_event(alice, university, university, registration_closes_at=None)
+    response = api(nina).post(f"{EVENTS}{started.pk}/register/", {"role": "guest"}, format="json")
+    assert response.status_code == 400 and response.json() == {"non_field_errors": ["报名已截止。"]}
+
+
+# -- dates and numbers the database can hold --------------------------------------------------------------
+@pytest.mark.parametrize(
+    "field, value",
+    [
+        ("starts_at", "0001-01-01T00:00:00+08:00"),
+        ("starts_at", "1999-12-31T23:59:00+08:00"),
+        ("ends_at", "2101-01-01T08:00:00+08:00"),
+        ("registration_closes_at", "0001-01-01T00:00:00Z"),
+        ("ends_at", "9999-12-31T23:59:59Z"),
+    ],
+)
+def test_event_times_outside_2000_to_2100_are_a_400(api, alice, university, field, value):
+    roadshow_rubric()
+    data = {
+        "organiser": university.pk,
+        "kind": "roadshow",
+        "title": "年份有误",
+        "starts_at": iso(timezone.now() + datetime.timedelta(days=2)),
+        "venue": "长春",
+        "capacity": 10,
+    } | {field: value}
+    response = api(alice).post(EVENTS, data, format="json")
+    assert response.status_code == 400 and field in response.json()
+    assert not Event.objects.exists()
+
+
+def test_a_patch_to_year_one_is_a_400(api, event, alice):
+    response = api(alice).patch(f"{EVENTS}{event.pk}/", {"starts_at": "0001-01-01T00:00"}, format="json")
+    assert response.status_code == 400
+    assert response.json() == {"starts_at": ["时间应在 2000 年至 2100 年之间。"]}
+
+
+def test_absurd_ids_and_numbers_are_400_or_404(api, event, alice, slot, university, nina):
+    huge = 10**18
+    organiser = api(alice)
+    assert organiser.get(f"{EVENTS}{huge}/").status_code == 404
+    assert organiser.get(f"{EVENTS}{huge - 1}/").status_code == 404
+    assert organiser.post(f"{REGISTRATIONS}{huge}/checkin/").status_code == 404
+    assert organiser.get(f"{REGISTRATIONS}?event={10**30}").status_code == 200
+    for payload in (
+        {"event": huge, "title": "x", "organisation": university.pk},
+        {"event": event.pk, "title": "x", "organisation": 10**30},
+        {"event": event.pk, "title": "x", "organisation": university.pk, "achievement": huge},
+        {"event": event.pk, "title": "x", "organisation": university.pk, "order": 10**12},
+        {"event": event.pk, "title": "x", "organisation": university.pk, "minutes": 10**12},
+    ):
+        assert organiser.post(SLOTS, payload, format="json").status_code == 400, payload
+    assert organiser.patch(f"{EVENTS}{event.pk}/", {"capacity": 10**12}, format="json").status_code == 400
+    response = api(nina).post(
+        f"{EVENTS}{event.pk}/register/", {"role": "guest", "organisation": huge}, format="json"
+    )
+    assert response.status_code == 400
+    assert api(nina).post(FEEDBACK, {"slot": 10**20, "want_to_talk": True}, format="json").status_code == 400
+    assert EventSlot.objects.count() == 1 and not Registration.objects.exists()
+
+
+def test_a_locked_database_during_registration_is_a_503(api, event, nina, monkeypatch):
+    def locked(**kwargs):
+        raise OperationalError("database is locked")
+
+    monkeypatch.setattr(services, "registration_create", locked)
+    response = api(nina).post(f"{EVENTS}{event.pk}/register/", {"role": "guest"}, format="json")
+    assert response.status_code == 503 and response.json() == {"detail": "报名人数较多，请稍后重试。"}

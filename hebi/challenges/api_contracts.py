@@ -21,7 +21,7 @@ from rest_framework.response import Response
 from rest_framework.routers import SimpleRouter
 
 from hebi.challenges import milestone_selectors as reads
-from hebi.challenges import milestones, selectors
+from hebi.challenges import milestones, permissions, selectors
 from hebi.challenges.models import (
     ContractMilestone,
     ExpertProfile,
@@ -36,6 +36,8 @@ from hebi.core.api import UserLanguageMixin
 from hebi.core.converters import parse_id
 
 TAGS = ["milestone-contracts"]
+# Ids are bounded like `<id:pk>` (18 digits): a larger number overflows the database's integer.
+MAX_ID = 10**18 - 1
 
 
 def _pk(value: Any) -> int:
@@ -47,6 +49,14 @@ def _pk(value: Any) -> int:
 
 def _money(**kwargs: Any) -> serializers.DecimalField:
     return serializers.DecimalField(max_digits=14, decimal_places=2, **kwargs)
+
+
+def _id(**kwargs: Any) -> serializers.IntegerField:
+    return serializers.IntegerField(min_value=1, max_value=MAX_ID, **kwargs)
+
+
+def _date(**kwargs: Any) -> serializers.DateField:
+    return serializers.DateField(validators=[milestones.check_date_range], **kwargs)
 
 
 # -- output -----------------------------------------------------------------------------------------
@@ -71,29 +81,45 @@ class MilestonePanelSummarySerializer(serializers.Serializer):
     id = serializers.IntegerField()
     kind = serializers.CharField()
     status = serializers.CharField()
+    round = serializers.IntegerField(help_text="当前考核轮次（延期整改后加一）")
     members = serializers.IntegerField(help_text="专家组人数")
-    given = serializers.IntegerField(help_text="已提交意见的人数")
+    given = serializers.IntegerField(help_text="本轮已提交意见的人数")
     needed = serializers.IntegerField(help_text="记录考核结果前至少需要提交意见的人数")
     counts = serializers.DictField(
-        child=serializers.IntegerField(), help_text="各意见的人数：pass、extend、fail"
+        child=serializers.IntegerField(),
+        allow_null=True,
+        help_text="本轮各意见的人数：pass、extend、fail；考核结果记录前仅委员会秘书处可见，否则为 null",
     )
-    majority = serializers.CharField(allow_null=True, help_text="多数意见：pass、extend、fail")
+    majority = serializers.CharField(
+        allow_null=True, help_text="本轮多数意见：pass、extend、fail；可见范围同 counts"
+    )
 
 
-def panel_summary(panel: Panel | None) -> dict[str, Any] | None:
+def panel_summary(panel: Panel | None, *, secretariat: bool) -> dict[str, Any] | None:
+    """The panel's current round; the counts and the majority only as reads.tally_for allows."""
     if panel is None:
         return None
-    counted = reads.tally(panel)
+    counted = reads.tally_for(panel, secretariat=secretariat)
+    shown = counted["counts_shown"]
     return {
         "id": panel.pk,
         "kind": panel.kind,
         "status": panel.status,
+        "round": panel.round,
         "members": counted["members"],
         "given": counted["given"],
         "needed": counted["needed"],
-        "counts": counted["counts"],
-        "majority": counted["majority"],
+        "counts": counted["counts"] if shown else None,
+        "majority": counted["majority"] if shown else None,
     }
+
+
+def _viewer_is_secretariat(context: dict[str, Any]) -> bool:
+    """Asked once per response; without a request in the context, the answer is no."""
+    if "is_secretariat" not in context:
+        request = context.get("request")
+        context["is_secretariat"] = request is not None and permissions.is_secretariat(request.user)
+    return bool(context["is_secretariat"])
 
 
 class ContractMilestoneSerializer(serializers.ModelSerializer):
@@ -137,7 +163,9 @@ class ContractMilestoneSerializer(serializers.ModelSerializer):
 
     @extend_schema_field(MilestonePanelSummarySerializer(allow_null=True))
     def get_panel(self, milestone: ContractMilestone) -> dict[str, Any] | None:
-        return panel_summary(next(iter(milestone.panels.all()), None))
+        return panel_summary(
+            next(iter(milestone.panels.all()), None), secretariat=_viewer_is_secretariat(self.context)
+        )
 
 
 class ContractPenaltySerializer(serializers.ModelSerializer):
@@ -205,7 +233,7 @@ class MilestoneVerdictSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = MilestoneVerdict
-        fields = ["id", "panel", "milestone", "verdict", "verdict_label", "comment", "created_at"]
+        fields = ["id", "panel", "round", "milestone", "verdict", "verdict_label", "comment", "created_at"]
 
 
 # -- input ------------------------------------------------------------------------------------------
@@ -214,16 +242,16 @@ class ContractMilestoneInputSerializer(serializers.Serializer):
     kind = serializers.ChoiceField(
         choices=ContractMilestone.Kind.choices, required=False, default=ContractMilestone.Kind.MILESTONE
     )
-    due_on = serializers.DateField(required=False, allow_null=True, default=None)
+    due_on = _date(required=False, allow_null=True, default=None)
     tranche = _money(required=False, allow_null=True, default=None, help_text="拨付金额（元）")
     deliverable = serializers.CharField(max_length=300, required=False, allow_blank=True, default="")
 
 
 class MilestoneContractCreateSerializer(serializers.Serializer):
-    application = serializers.IntegerField(help_text="揭榜成功的申报 id")
-    signed_on = serializers.DateField(required=False, allow_null=True, default=None)
-    starts_on = serializers.DateField(required=False, allow_null=True, default=None)
-    ends_on = serializers.DateField(
+    application = _id(help_text="揭榜成功的申报 id")
+    signed_on = _date(required=False, allow_null=True, default=None)
+    starts_on = _date(required=False, allow_null=True, default=None)
+    ends_on = _date(
         required=False, allow_null=True, default=None, help_text="不填则为开始日期加榜单的实施周期"
     )
     amount_public = _money(required=False, allow_null=True, default=None, help_text="财政资金（元）")
@@ -239,33 +267,27 @@ class MilestoneContractTerminateSerializer(serializers.Serializer):
 class ContractPenaltyInputSerializer(serializers.Serializer):
     description = serializers.CharField(max_length=2000, required=False, allow_blank=True, default="")
     amount = _money(required=False, allow_null=True, default=None, help_text="收回/扣减金额（元）")
-    milestone = serializers.IntegerField(
-        required=False, allow_null=True, default=None, help_text="相关节点 id"
-    )
+    milestone = _id(required=False, allow_null=True, default=None, help_text="相关节点 id")
 
 
 class MilestoneReviewInputSerializer(serializers.Serializer):
     outcome = serializers.CharField(max_length=20, help_text="passed、extended 或 failed")
     comment = serializers.CharField(max_length=3000, required=False, allow_blank=True, default="")
-    extended_to = serializers.DateField(
-        required=False, allow_null=True, default=None, help_text="延期整改时必填"
-    )
+    extended_to = _date(required=False, allow_null=True, default=None, help_text="延期整改时必填")
 
 
 class MilestoneTrancheInputSerializer(serializers.Serializer):
     amount = _money(required=False, allow_null=True, default=None, help_text="拨付金额（元）")
-    released_on = serializers.DateField(required=False, allow_null=True, default=None)
+    released_on = _date(required=False, allow_null=True, default=None)
     note = serializers.CharField(max_length=300, required=False, allow_blank=True, default="")
 
 
 class MilestonePanelInputSerializer(serializers.Serializer):
-    experts = serializers.ListField(
-        child=serializers.IntegerField(min_value=1), max_length=100, help_text="专家（专家库记录）id 列表"
-    )
+    experts = serializers.ListField(child=_id(), max_length=100, help_text="专家（专家库记录）id 列表")
 
 
 class MilestoneVerdictInputSerializer(serializers.Serializer):
-    panel = serializers.IntegerField(help_text="节点考核专家组 id")
+    panel = _id(help_text="节点考核专家组 id")
     verdict = serializers.CharField(
         max_length=10, help_text="pass（通过）、extend（延期整改）或 fail（不通过）"
     )
@@ -346,7 +368,9 @@ class MilestoneContractViewSet(
             actor=request.user, application=application, data=data, milestones=rows
         )
         return Response(
-            MilestoneContractSerializer(_contract(request.user, contract.pk)).data,
+            MilestoneContractSerializer(
+                _contract(request.user, contract.pk), context=self.get_serializer_context()
+            ).data,
             status=status.HTTP_201_CREATED,
         )
 
@@ -362,7 +386,9 @@ class MilestoneContractViewSet(
         serializer = MilestoneContractTerminateSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         milestones.contract_terminate(actor=request.user, contract=contract, **serializer.validated_data)
-        return Response(MilestoneContractSerializer(self.get_object()).data)
+        return Response(
+            MilestoneContractSerializer(self.get_object(), context=self.get_serializer_context()).data
+        )
 
     @extend_schema(
         tags=TAGS,
@@ -418,7 +444,9 @@ class ContractMilestoneViewSet(UserLanguageMixin, mixins.RetrieveModelMixin, vie
         serializer = MilestoneReviewInputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         milestones.milestone_review(actor=request.user, milestone=milestone, **serializer.validated_data)
-        return Response(ContractMilestoneSerializer(self.get_object()).data)
+        return Response(
+            ContractMilestoneSerializer(self.get_object(), context=self.get_serializer_context()).data
+        )
 
     @extend_schema(
         tags=TAGS,
@@ -455,8 +483,13 @@ class ContractMilestoneViewSet(UserLanguageMixin, mixins.RetrieveModelMixin, vie
                 {"experts": _("以下专家不存在：%(ids)s") % {"ids": "、".join(str(i) for i in missing)}}
             )
         formed = milestones.milestone_panel_form(actor=request.user, milestone=milestone, experts=experts)
-        fresh = Panel.objects.prefetch_related("memberships", "verdicts").get(pk=formed.pk)
-        return Response(panel_summary(fresh), status=status.HTTP_201_CREATED)
+        fresh = (
+            Panel.objects.select_related("milestone")
+            .prefetch_related("memberships", "verdicts")
+            .get(pk=formed.pk)
+        )
+        # Only the secretariat forms panels (the service refused anyone else).
+        return Response(panel_summary(fresh, secretariat=True), status=status.HTTP_201_CREATED)
 
 
 @extend_schema_view(

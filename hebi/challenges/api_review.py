@@ -48,6 +48,15 @@ class IdField(serializers.PrimaryKeyRelatedField):
         return super().to_internal_value(data)
 
 
+# The largest id `<id:pk>` and parse_id accept (18 digits): bigger numbers overflow the database driver.
+MAX_ID = 10**18 - 1
+
+
+def id_field(**kwargs: Any) -> serializers.IntegerField:
+    """An integer id in the body, bounded like `<id:pk>`: out of range is a 400, not a 500."""
+    return serializers.IntegerField(min_value=1, max_value=MAX_ID, **kwargs)
+
+
 def _pk(value: Any) -> int:
     pk = parse_id(value)
     if pk is None:
@@ -319,11 +328,29 @@ class PanelSerializer(serializers.ModelSerializer):
 
 
 class PanelCreateSerializer(serializers.Serializer):
-    challenge = serializers.IntegerField(min_value=1, help_text="榜单 id")
+    challenge = id_field(help_text="榜单 id")
     experts = IdField(queryset=ExpertProfile.objects.all(), many=True, help_text="拟选专家 id 列表")
     chair = IdField(
         queryset=ExpertProfile.objects.all(), required=False, allow_null=True, help_text="组长（可不填）"
     )
+
+    def to_internal_value(self, data: Any) -> Any:
+        # Each id costs a query: refuse an absurd list before looking any of them up.
+        experts = data.get("experts") if hasattr(data, "get") else None
+        if isinstance(experts, list) and len(experts) > panels.MAX_PANEL * 2:
+            raise serializers.ValidationError(
+                {"experts": [_("一个专家组最多 %(n)d 人。") % {"n": panels.MAX_PANEL}]}
+            )
+        return super().to_internal_value(data)
+
+
+class PanelAddMemberSerializer(serializers.Serializer):
+    expert = IdField(queryset=ExpertProfile.objects.all(), help_text="增补专家 id")
+
+
+class PanelRemoveMemberSerializer(serializers.Serializer):
+    expert = IdField(queryset=ExpertProfile.objects.all(), help_text="移出专家 id")
+    reason = serializers.CharField(max_length=300, help_text="移出原因（必填）")
 
 
 @extend_schema_view(
@@ -366,6 +393,36 @@ class PanelViewSet(
         panel = review.panel_close(actor=request.user, panel=self.get_object())
         return Response(self.get_serializer(panel).data)
 
+    @extend_schema(
+        tags=TAGS,
+        request=PanelAddMemberSerializer,
+        responses=PanelSerializer,
+        summary="增补专家（自动检查利益冲突，并通知该专家）",
+    )
+    @action(detail=True, methods=["post"], url_path="add-member")
+    def add_member(self, request: Request, pk: str | None = None) -> Response:
+        panel = self.get_object()
+        permissions.require_secretariat(request.user)
+        serializer = PanelAddMemberSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        panels.panel_add_member(actor=request.user, panel=panel, expert=serializer.validated_data["expert"])
+        return Response(self.get_serializer(panel).data)
+
+    @extend_schema(
+        tags=TAGS,
+        request=PanelRemoveMemberSerializer,
+        responses=PanelSerializer,
+        summary="移出专家（须说明原因；其已提交的评分保留但不再计入）",
+    )
+    @action(detail=True, methods=["post"], url_path="remove-member")
+    def remove_member(self, request: Request, pk: str | None = None) -> Response:
+        panel = self.get_object()
+        permissions.require_secretariat(request.user)
+        serializer = PanelRemoveMemberSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        panels.panel_remove_member(actor=request.user, panel=panel, **serializer.validated_data)
+        return Response(self.get_serializer(panel).data)
+
 
 # -- scores -----------------------------------------------------------------------------------------
 class ScoreSerializer(serializers.ModelSerializer):
@@ -389,8 +446,8 @@ class ScoreSerializer(serializers.ModelSerializer):
 
 
 class ScoreCreateSerializer(serializers.Serializer):
-    panel = serializers.IntegerField(min_value=1)
-    application = serializers.IntegerField(min_value=1)
+    panel = id_field()
+    application = id_field()
     items = serializers.DictField(
         child=serializers.CharField(allow_blank=True, max_length=20),
         help_text="{评审指标代码: 分数}，每项 0 到满分，以 0.5 分为单位",
@@ -441,11 +498,22 @@ class ExpertTotalSerializer(serializers.Serializer):
     total = serializers.DecimalField(max_digits=7, decimal_places=2)
 
 
+class LeftOutScoreSerializer(serializers.Serializer):
+    expert = serializers.IntegerField()
+    name = serializers.CharField()
+    total = serializers.DecimalField(max_digits=7, decimal_places=2)
+    reasons = ReasonSerializer(many=True)
+
+
 class RankingRowSerializer(serializers.Serializer):
     application = serializers.IntegerField()
     title = serializers.CharField()
     lead = serializers.CharField()
-    totals = ExpertTotalSerializer(many=True)
+    totals = ExpertTotalSerializer(many=True, help_text="计入综合得分的评分")
+    left_out = LeftOutScoreSerializer(
+        many=True, help_text="未计入的评分及原因（专家已移出专家组，或现与该申报存在利益冲突）"
+    )
+    needed = serializers.IntegerField(help_text="每份申报至少需要的有效评分数")
     count = serializers.IntegerField()
     dropped_high = serializers.DecimalField(max_digits=7, decimal_places=2, allow_null=True)
     dropped_low = serializers.DecimalField(max_digits=7, decimal_places=2, allow_null=True)
@@ -491,6 +559,16 @@ class ChallengeRankingView(UserLanguageMixin, APIView):
                             {"expert": e.pk, "name": e.user.get_full_name(), "total": t}
                             for e, t in row.totals
                         ],
+                        "left_out": [
+                            {
+                                "expert": item.expert.pk,
+                                "name": item.expert.user.get_full_name(),
+                                "total": item.total,
+                                "reasons": item.reasons,
+                            }
+                            for item in row.left_out
+                        ],
+                        "needed": row.needed,
                         "count": row.aggregate.count,
                         "dropped_high": row.aggregate.dropped_high,
                         "dropped_low": row.aggregate.dropped_low,
@@ -511,7 +589,7 @@ class ChallengeRankingView(UserLanguageMixin, APIView):
 
 
 class DecisionInputSerializer(serializers.Serializer):
-    application = serializers.IntegerField(min_value=1)
+    application = id_field()
     category = serializers.CharField(max_length=40, allow_blank=True, required=False, default="")
     comment = serializers.CharField(max_length=3000, allow_blank=True, required=False, default="")
 

@@ -6,9 +6,11 @@ from __future__ import annotations
 from typing import Any, cast
 
 from django import forms
+from django.core.exceptions import ValidationError
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from hebi.challenges.milestones import check_date_range
 from hebi.challenges.models import (
     Challenge,
     ContractMilestone,
@@ -19,6 +21,11 @@ from hebi.challenges.models import (
 
 DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 MONEY_ATTRS = {"inputmode": "decimal", "step": "0.01", "min": "0"}
+
+
+def date_field(label: Any, **kwargs: Any) -> forms.DateField:
+    """An optional date, within the range every contract date must keep (see milestones.DATE_MIN)."""
+    return forms.DateField(label=label, required=False, widget=DATE, validators=[check_date_range], **kwargs)
 
 
 def money_field(label: Any, **kwargs: Any) -> forms.DecimalField:
@@ -33,14 +40,9 @@ def money_field(label: Any, **kwargs: Any) -> forms.DecimalField:
 
 
 class ContractForm(forms.Form):
-    signed_on = forms.DateField(label=_("签订日期"), required=False, widget=DATE)
-    starts_on = forms.DateField(label=_("开始日期"), required=False, widget=DATE)
-    ends_on = forms.DateField(
-        label=_("结束日期"),
-        required=False,
-        widget=DATE,
-        help_text=_("不填则为开始日期加榜单的实施周期。"),
-    )
+    signed_on = date_field(_("签订日期"))
+    starts_on = date_field(_("开始日期"))
+    ends_on = date_field(_("结束日期"), help_text=_("不填则为开始日期加榜单的实施周期。"))
     amount_public = money_field(
         _("财政资金（元）"), help_text=_("应等于各节点拨付金额之和，且不超过榜单的财政资金预算。")
     )
@@ -60,7 +62,7 @@ class ContractForm(forms.Form):
 class MilestoneRowForm(forms.Form):
     title = forms.CharField(label=_("节点名称"), max_length=100, required=False)
     kind = forms.ChoiceField(label=_("考核方式"), choices=ContractMilestone.Kind.choices, required=False)
-    due_on = forms.DateField(label=_("考核日期"), required=False, widget=DATE)
+    due_on = date_field(_("考核日期"))
     tranche = money_field(_("拨付金额（元）"))
     deliverable = forms.CharField(label=_("考核内容"), max_length=300, required=False)
 
@@ -82,8 +84,21 @@ def milestone_rows(formset: Any) -> list[dict[str, Any]]:
     ]
 
 
+class ExpertChoiceField(forms.ModelMultipleChoiceField):
+    """Refuses an id too large for the database before it reaches the query (SQLite overflows)."""
+
+    def clean(self, value: Any) -> Any:
+        for pk in value if isinstance(value, (list, tuple)) else ():
+            text = str(pk)
+            if not (text.isdecimal() and len(text) <= 18):
+                raise ValidationError(
+                    self.error_messages["invalid_pk_value"], code="invalid_pk_value", params={"pk": pk}
+                )
+        return super().clean(value)
+
+
 class PanelForm(forms.Form):
-    experts = forms.ModelMultipleChoiceField(
+    experts = ExpertChoiceField(
         label=_("考核专家"),
         queryset=ExpertProfile.objects.none(),
         required=False,
@@ -130,17 +145,14 @@ class ReviewForm(forms.Form):
     comment = forms.CharField(
         label=_("考核意见"), max_length=3000, required=False, widget=forms.Textarea(attrs={"rows": 4})
     )
-    extended_to = forms.DateField(
-        label=_("延期至"),
-        required=False,
-        widget=DATE,
-        help_text=_("延期整改时必填：晚于当前考核日期，且不晚于军令状结束日期后 12 个月。"),
+    extended_to = date_field(
+        _("延期至"), help_text=_("延期整改时必填：晚于当前考核日期，且不晚于军令状结束日期后 12 个月。")
     )
 
 
 class TrancheForm(forms.Form):
     amount = money_field(_("拨付金额（元）"))
-    released_on = forms.DateField(label=_("拨付日期"), required=False, widget=DATE)
+    released_on = date_field(_("拨付日期"))
     note = forms.CharField(label=_("备注"), max_length=300, required=False)
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:

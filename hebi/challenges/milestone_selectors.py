@@ -149,10 +149,11 @@ def is_panel_member(viewer: Any, panel: Panel) -> bool:
 
 
 def own_verdict(viewer: Any, panel: Panel) -> MilestoneVerdict | None:
+    """The viewer's verdict in the panel's current round."""
     profile = permissions.expert_profile(viewer)
     if profile is None:
         return None
-    return MilestoneVerdict.objects.filter(panel=panel, expert=profile).first()
+    return MilestoneVerdict.objects.filter(panel=panel, round=panel.round, expert=profile).first()
 
 
 def own_verdicts(*, viewer: Any) -> QuerySet[MilestoneVerdict]:
@@ -176,6 +177,7 @@ class MilestoneRow:
     tally: dict[str, Any]
     reviews: list[MilestoneReview] = field(default_factory=list)
     tranches: list[Tranche] = field(default_factory=list)
+    rounds: list[dict[str, Any]] = field(default_factory=list)
 
     @property
     def remaining(self) -> Decimal:
@@ -190,9 +192,11 @@ def is_overdue(milestone: ContractMilestone, today: datetime.date | None = None)
     return milestone.status in OPEN_MILESTONE and milestone.due_on < (today or timezone.localdate())
 
 
-def contract_timeline(contract: MilestoneContract) -> list[MilestoneRow]:
-    """Each milestone with its money released, its panel's tally, its reviews and tranches."""
+def contract_timeline(contract: MilestoneContract, *, viewer: Any) -> list[MilestoneRow]:
+    """Each milestone with its money released, its panel's tally as the viewer may see it (see
+    tally_for), the earlier review rounds, its reviews and tranches."""
     today = timezone.localdate()
+    secretariat = permissions.is_secretariat(viewer)
     rows = []
     milestones = contract.milestones.prefetch_related(
         "tranches__released_by",
@@ -203,15 +207,17 @@ def contract_timeline(contract: MilestoneContract) -> list[MilestoneRow]:
     for milestone in milestones:
         panel = next(iter(milestone.panels.all()), None)
         tranches = list(milestone.tranches.all())
+        reviews = list(milestone.reviews.all())
         rows.append(
             MilestoneRow(
                 milestone=milestone,
                 released=sum((t.amount for t in tranches), Decimal(0)),
                 overdue=is_overdue(milestone, today),
                 panel=panel,
-                tally=tally(panel),
-                reviews=list(milestone.reviews.all()),
+                tally=tally_for(panel, secretariat=secretariat),
+                reviews=reviews,
                 tranches=tranches,
+                rounds=earlier_rounds(panel, reviews, secretariat=secretariat),
             )
         )
     return rows
@@ -242,10 +248,12 @@ def contract_history(contract: MilestoneContract) -> QuerySet[AuditLog]:
     return AuditLog.objects.filter(condition).select_related("actor").order_by("-at", "-id")
 
 
-def tally(panel: Panel | None) -> dict[str, Any]:
-    """The verdicts so far: counts by verdict, members, the majority and how many are still needed."""
+def tally(panel: Panel | None, round_number: int | None = None) -> dict[str, Any]:
+    """The verdicts of one review round (the panel's current one by default): counts by verdict,
+    members, the majority and how many are needed. Verdicts of other rounds never count."""
     if panel is None:
         return {
+            "round": 0,
             "members": 0,
             "given": 0,
             "needed": 0,
@@ -254,13 +262,16 @@ def tally(panel: Panel | None) -> dict[str, Any]:
             "majority": None,
             "majority_label": "",
             "enough": False,
+            "counts_shown": False,
         }
-    verdicts = [v.verdict for v in panel.verdicts.all()]
+    number = panel.round if round_number is None else round_number
+    verdicts = [v.verdict for v in panel.verdicts.all() if v.round == number]
     members = len(panel.memberships.all())
     needed = members // 2 + 1
     counts = {value: verdicts.count(value) for value in MilestoneVerdict.Verdict.values}
     found = scoring.majority(verdicts)
     return {
+        "round": number,
         "members": members,
         "given": len(verdicts),
         "needed": needed,
@@ -269,7 +280,64 @@ def tally(panel: Panel | None) -> dict[str, Any]:
         "majority": found,
         "majority_label": MilestoneVerdict.Verdict(found).label if found else "",
         "enough": len(verdicts) >= needed,
+        "counts_shown": True,
     }
+
+
+def counts_public(panel: Panel) -> bool:
+    """Whether everyone who may see the contract may see the verdict counts of the panel's current
+    round: only once its outcome was recorded and the panel closed (passed or failed). While the
+    panel is open the team and the experts see how many gave a verdict, never which."""
+    milestone = panel.milestone
+    return (
+        panel.status == Panel.Status.CLOSED
+        and milestone is not None
+        and milestone.status not in OPEN_MILESTONE
+    )
+
+
+def without_counts(counted: dict[str, Any]) -> dict[str, Any]:
+    """The tally with only how many gave a verdict out of how many members."""
+    return {
+        **counted,
+        "counts": {},
+        "rows": [],
+        "majority": None,
+        "majority_label": "",
+        "counts_shown": False,
+    }
+
+
+def tally_for(panel: Panel | None, *, secretariat: bool) -> dict[str, Any]:
+    """The current round's tally as a viewer may see it: whole for the secretariat and after the
+    outcome (counts_public), else only "n of m gave a verdict"."""
+    counted = tally(panel)
+    if panel is None or secretariat or counts_public(panel):
+        return counted
+    return without_counts(counted)
+
+
+def earlier_rounds(
+    panel: Panel | None, reviews: Sequence[MilestoneReview], *, secretariat: bool
+) -> list[dict[str, Any]]:
+    """The rounds before the current one, each with the outcome that ended it (an extension), in
+    order; with its tally for the secretariat only. A panel's round k ends with the milestone's
+    k-th review, as every review is recorded on the panel's current round and extensions alone
+    open a new one."""
+    if panel is None:
+        return []
+    rounds = []
+    for number in range(1, panel.round):
+        review = reviews[number - 1] if number <= len(reviews) else None
+        counted = tally(panel, number)
+        rounds.append(
+            {
+                "round": number,
+                "review": review,
+                "tally": counted if secretariat else without_counts(counted),
+            }
+        )
+    return rounds
 
 
 # -- progress of many contracts (lists, boards, boxes) ------------------------------------------------

@@ -134,7 +134,7 @@ def contract_detail(request: HttpRequest, pk: int) -> HttpResponse:
     contract = reads.contract_get(viewer=request.user, pk=pk)
     application = contract.application
     secretariat = permissions.is_secretariat(request.user)
-    timeline = reads.contract_timeline(contract)
+    timeline = reads.contract_timeline(contract, viewer=request.user)
     released = sum((row.released for row in timeline), 0)
     return render(
         request,
@@ -307,7 +307,12 @@ def verdict(request: HttpRequest, panel: int) -> HttpResponse:
         profile = permissions.expert_profile(request.user)
         assert profile is not None
         conflicts = panels.conflicted_for(found, profile, milestone.contract.application)
-    counted = reads.tally(Panel.objects.prefetch_related("memberships", "verdicts").get(pk=found.pk))
+    counted = reads.tally_for(
+        Panel.objects.select_related("milestone")
+        .prefetch_related("memberships", "verdicts")
+        .get(pk=found.pk),
+        secretariat=secretariat,
+    )
     return render(
         request,
         "challenges/contracts/verdict.html",
@@ -322,7 +327,7 @@ def verdict(request: HttpRequest, panel: int) -> HttpResponse:
             "conflicts": conflicts,
             "is_member": member,
             "is_secretariat": secretariat,
-            "tally": counted if secretariat else None,
+            "tally": counted,
         },
     )
 
@@ -331,11 +336,19 @@ def verdict(request: HttpRequest, panel: int) -> HttpResponse:
 def milestone_review(request: HttpRequest, pk: int) -> HttpResponse:
     milestone = reads.milestone_get(viewer=request.user, pk=pk)
     permissions.require_secretariat(request.user)
-    panel = Panel.objects.filter(milestone=milestone).prefetch_related("memberships__expert__user").first()
-    verdicts = list(panel.verdicts.select_related("expert__user")) if panel else []
-    counted = reads.tally(
-        Panel.objects.prefetch_related("memberships", "verdicts").get(pk=panel.pk) if panel else None
+    panel = (
+        Panel.objects.filter(milestone=milestone)
+        .prefetch_related("memberships__expert__user", "verdicts__expert__user")
+        .first()
     )
+    all_verdicts = list(panel.verdicts.all()) if panel else []
+    verdicts = [v for v in all_verdicts if panel is not None and v.round == panel.round]
+    counted = reads.tally(panel)
+    reviews = list(milestone.reviews.select_related("decided_by"))
+    rounds = [
+        {**earlier, "verdicts": [v for v in all_verdicts if v.round == earlier["round"]]}
+        for earlier in reads.earlier_rounds(panel, reviews, secretariat=True)
+    ]
     suggested = SUGGESTED_OUTCOME.get(counted["majority"]) if counted["majority"] else None
     form = ReviewForm(request.POST or None, initial={"outcome": suggested})
     if request.method == "POST" and form.is_valid():
@@ -359,7 +372,8 @@ def milestone_review(request: HttpRequest, pk: int) -> HttpResponse:
             "form": form,
             "reviewable": bool(milestones.MILESTONE_MOVES[milestone.status])
             and milestone.contract.status == MilestoneContract.Status.ACTIVE,
-            "reviews": list(milestone.reviews.select_related("decided_by")),
+            "reviews": reviews,
+            "rounds": rounds,
         },
     )
 

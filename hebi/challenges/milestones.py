@@ -2,9 +2,9 @@
 recorded outcome of each review, tranches and penalties.
 
 Only the committee secretariat signs, reviews, pays and penalises; the experts of a milestone
-panel give their opinion once each. Every function is atomic and audited; bad input raises
-ValidationError (by field where there is one) in Chinese and writes nothing; notifications go
-out after the commit.
+panel give their opinion once each per review round (an extension opens the next round). Every
+function is atomic and audited; bad input raises ValidationError (by field where there is one)
+in Chinese and writes nothing; notifications go out after the commit.
 
 MilestoneContract and ContractMilestone have no transitions table on the model: their allowed
 moves are kept here (MILESTONE_MOVES, and a contract only ever leaves ACTIVE).
@@ -22,7 +22,7 @@ from typing import Any
 from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import QuerySet, Sum
+from django.db.models import F, Q, QuerySet, Sum
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -31,6 +31,7 @@ from hebi.challenges import panels, permissions
 from hebi.challenges.milestone_selectors import tally
 from hebi.challenges.models import (
     Application,
+    Challenge,
     ContractMilestone,
     ExpertProfile,
     MilestoneContract,
@@ -73,6 +74,10 @@ CONTRACT_FIELDS = [
     "penalty_terms",
 ]
 MILESTONE_FIELDS = ["title", "kind", "due_on", "deliverable", "tranche"]
+# Every date of a contract (signing, term, milestones, extensions, tranches) lies in this range:
+# a typo such as 9999 would otherwise overflow the date arithmetic further on.
+DATE_MIN = datetime.date(2000, 1, 1)
+DATE_MAX = datetime.date(2100, 12, 31)
 
 
 def yuan_text(amount: Decimal) -> str:
@@ -80,10 +85,35 @@ def yuan_text(amount: Decimal) -> str:
 
 
 def add_months(day: datetime.date, months: int) -> datetime.date:
-    """The same day `months` later, or the month's last day when it is shorter (31 Jan + 1 = 28/29 Feb)."""
+    """The same day `months` later, or the month's last day when it is shorter (31 Jan + 1 = 28/29 Feb).
+
+    Beyond the calendar's ends (year 1 / 9999) it stops at the first or last representable day;
+    the callers refuse dates outside DATE_MIN … DATE_MAX anyway."""
     index = day.month - 1 + months
     year, month = day.year + index // 12, index % 12 + 1
+    if year > datetime.MAXYEAR:
+        return datetime.date.max
+    if year < datetime.MINYEAR:
+        return datetime.date.min
     return datetime.date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
+
+
+def date_in_range(value: datetime.date) -> bool:
+    return DATE_MIN <= value <= DATE_MAX
+
+
+def date_range_message(label: str) -> str:
+    return _("%(label)s应在 %(min)s 至 %(max)s 之间。") % {
+        "label": label,
+        "min": DATE_MIN.isoformat(),
+        "max": DATE_MAX.isoformat(),
+    }
+
+
+def check_date_range(value: Any) -> None:
+    """Validator for the date fields of the contract forms and serializers."""
+    if isinstance(value, datetime.date) and not date_in_range(value):
+        raise ValidationError(date_range_message(_("日期")), code="date_out_of_range")
 
 
 # -- people to tell ---------------------------------------------------------------------------------
@@ -198,6 +228,8 @@ def _clean_rows(rows: Sequence[Mapping[str, Any]], errors: dict[str, list[str]])
             problems.append(where + _("请选择考核方式。"))
         if not isinstance(due_on, datetime.date):
             problems.append(where + _("请填写考核日期。"))
+        elif not date_in_range(due_on):
+            problems.append(where + date_range_message(_("考核日期")))
         if tranche is None or tranche < 0:
             problems.append(where + _("拨付金额应为不小于 0 的数字（元）。"))
         if len(deliverable) > 300:
@@ -247,32 +279,69 @@ def _check_schedule(
         )
 
 
+def committed_public(challenge: Challenge) -> Decimal:
+    """The public money the call's contracts already hold: the whole amount of active and completed
+    contracts, and what was actually released to failed or terminated ones (it may be spent)."""
+    held = MilestoneContract.objects.filter(
+        application__challenge=challenge, status__in=[ContractStatus.ACTIVE, ContractStatus.COMPLETED]
+    ).aggregate(total=Sum("amount_public"))["total"] or Decimal(0)
+    released = Tranche.objects.filter(
+        milestone__contract__application__challenge=challenge,
+        milestone__contract__status__in=[ContractStatus.FAILED, ContractStatus.TERMINATED],
+    ).aggregate(total=Sum("amount"))["total"] or Decimal(0)
+    return held + released
+
+
 def _clean_contract(
-    application: Application, data: Mapping[str, Any], milestones: Sequence[Mapping[str, Any]]
+    application: Application,
+    data: Mapping[str, Any],
+    milestones: Sequence[Mapping[str, Any]],
+    *,
+    committed: Decimal = Decimal(0),
 ) -> tuple[dict[str, Any], list[dict[str, Any]]]:
     errors: dict[str, list[str]] = {}
     challenge = application.challenge
     signed_on, starts_on, ends_on = data.get("signed_on"), data.get("starts_on"), data.get("ends_on")
-    for name, value, message in (
-        ("signed_on", signed_on, _("请填写签订日期。")),
-        ("starts_on", starts_on, _("请填写开始日期。")),
+    for name, value, message, label in (
+        ("signed_on", signed_on, _("请填写签订日期。"), _("签订日期")),
+        ("starts_on", starts_on, _("请填写开始日期。"), _("开始日期")),
     ):
         if not isinstance(value, datetime.date):
             errors[name] = [message]
-    if ends_on is None and isinstance(starts_on, datetime.date):
+        elif not date_in_range(value):
+            errors[name] = [date_range_message(label)]
+    if ends_on is None and isinstance(starts_on, datetime.date) and "starts_on" not in errors:
         ends_on = add_months(starts_on, challenge.duration_months)
     if not isinstance(ends_on, datetime.date):
-        errors["ends_on"] = [_("请填写结束日期。")]
+        if "starts_on" not in errors:
+            errors["ends_on"] = [_("请填写结束日期。")]
+    elif not date_in_range(ends_on):
+        errors["ends_on"] = [date_range_message(_("结束日期"))]
     elif isinstance(starts_on, datetime.date) and ends_on <= starts_on:
         errors["ends_on"] = [_("结束日期应晚于开始日期。")]
     amount_public = money(data.get("amount_public"))
     if amount_public is None or amount_public < 0:
         errors["amount_public"] = [_("请填写财政资金（不小于 0 的金额，单位：元）。")]
-    elif amount_public > challenge.budget_public:
-        errors["amount_public"] = [
-            _("财政资金不能超过榜单的财政资金预算 %(budget)s 元。")
-            % {"budget": yuan_text(challenge.budget_public)}
-        ]
+    elif committed + amount_public > challenge.budget_public:
+        if committed:
+            errors["amount_public"] = [
+                _(
+                    "超出榜单的财政资金预算：预算 %(budget)s 元，本榜单已签订的军令状占用 %(committed)s 元，"
+                    "本军令状 %(amount)s 元，合计 %(total)s 元；本军令状最多还可安排 %(left)s 元。"
+                )
+                % {
+                    "budget": yuan_text(challenge.budget_public),
+                    "committed": yuan_text(committed),
+                    "amount": yuan_text(amount_public),
+                    "total": yuan_text(committed + amount_public),
+                    "left": yuan_text(max(challenge.budget_public - committed, Decimal(0))),
+                }
+            ]
+        else:
+            errors["amount_public"] = [
+                _("财政资金不能超过榜单的财政资金预算 %(budget)s 元。")
+                % {"budget": yuan_text(challenge.budget_public)}
+            ]
     raw_enterprise = data.get("amount_enterprise")
     amount_enterprise = Decimal(0) if raw_enterprise in (None, "") else money(raw_enterprise)
     if amount_enterprise is None or amount_enterprise < 0:
@@ -286,8 +355,10 @@ def _clean_contract(
     if not errors["milestones"]:
         _check_schedule(
             rows,
-            starts_on=starts_on if isinstance(starts_on, datetime.date) else None,
-            ends_on=ends_on if isinstance(ends_on, datetime.date) else None,
+            starts_on=starts_on
+            if isinstance(starts_on, datetime.date) and "starts_on" not in errors
+            else None,
+            ends_on=ends_on if isinstance(ends_on, datetime.date) and "ends_on" not in errors else None,
             amount_public=amount_public if "amount_public" not in errors else None,
             errors=errors,
         )
@@ -324,7 +395,13 @@ def contract_create(
     refusal = contract_refusal(application)
     if refusal:
         raise ValidationError(refusal)
-    fields, rows = _clean_contract(application, data, milestones)
+    # The call's budget is shared by all its contracts: lock the call while adding up what they hold.
+    application.challenge = (
+        Challenge.objects.select_for_update().select_related("issuer").get(pk=application.challenge_id)
+    )
+    fields, rows = _clean_contract(
+        application, data, milestones, committed=committed_public(application.challenge)
+    )
     contract = None
     for _attempt in range(5):
         candidate = MilestoneContract(
@@ -418,7 +495,7 @@ def _member_profile(actor: Any, panel: Panel) -> ExpertProfile:
 
 @transaction.atomic
 def verdict_submit(*, actor: Any, panel: Panel, verdict: str, comment: str) -> MilestoneVerdict:
-    """One expert's opinion on a milestone (通过 / 延期整改 / 不通过), given once."""
+    """One expert's opinion on a milestone (通过 / 延期整改 / 不通过), given once per review round."""
     panel = (
         Panel.objects.select_for_update(of=("self",))
         .select_related("challenge", "milestone", "milestone__contract__application")
@@ -439,8 +516,8 @@ def verdict_submit(*, actor: Any, panel: Panel, verdict: str, comment: str) -> M
         errors["comment"] = _("考核说明最多 2000 字。")
     if errors:
         raise ValidationError(errors)
-    if MilestoneVerdict.objects.filter(panel=panel, expert=profile).exists():
-        raise ValidationError(_("您已提交过考核意见。"))
+    if MilestoneVerdict.objects.filter(panel=panel, round=panel.round, expert=profile).exists():
+        raise ValidationError(_("您已提交过本轮考核意见。"))
     reasons = panels.conflicted_for(panel, profile, panel.milestone.contract.application)
     if reasons:
         raise ValidationError(
@@ -450,14 +527,14 @@ def verdict_submit(*, actor: Any, panel: Panel, verdict: str, comment: str) -> M
     try:
         with transaction.atomic():
             given = MilestoneVerdict.objects.create(
-                panel=panel, expert=profile, verdict=verdict, comment=comment
+                panel=panel, round=panel.round, expert=profile, verdict=verdict, comment=comment
             )
     except IntegrityError:
-        raise ValidationError(_("您已提交过考核意见。")) from None
+        raise ValidationError(_("您已提交过本轮考核意见。")) from None
     audit.record_create(
         actor=actor,
         instance=given,
-        fields=["panel", "expert", "verdict"],
+        fields=["panel", "round", "expert", "verdict"],
         organisation=panel.challenge.issuer,
     )
     return given
@@ -503,9 +580,11 @@ def _check_review_input(
     elif len(comment) > 3000:
         errors["comment"] = _("考核意见最多 3000 字。")
     if outcome == Status.EXTENDED:
-        limit = add_months(milestone.contract.ends_on, MAX_EXTENSION_MONTHS)
+        limit = min(add_months(milestone.contract.ends_on, MAX_EXTENSION_MONTHS), DATE_MAX)
         if not isinstance(extended_to, datetime.date):
             errors["extended_to"] = _("延期整改须填写新的考核日期。")
+        elif not date_in_range(extended_to):
+            errors["extended_to"] = date_range_message(_("新的考核日期"))
         elif extended_to <= milestone.due_on:
             errors["extended_to"] = _("新的考核日期应晚于当前考核日期 %(due)s。") % {
                 "due": milestone.due_on.isoformat()
@@ -519,6 +598,24 @@ def _check_review_input(
         raise ValidationError(errors)
 
 
+def _require_earlier_passed(acceptance: ContractMilestone) -> None:
+    """An acceptance passes only after every earlier milestone (by order or due date) passed."""
+    pending = (
+        ContractMilestone.objects.filter(contract_id=acceptance.contract_id)
+        .filter(Q(order__lt=acceptance.order) | Q(due_on__lt=acceptance.due_on))
+        .exclude(pk=acceptance.pk)
+        .exclude(status=Status.PASSED)
+        .order_by("order", "due_on", "id")
+    )
+    if pending:
+        raise ValidationError(
+            {
+                "outcome": _("以下节点尚未通过考核，验收不能记录为通过：%(items)s")
+                % {"items": "、".join(f"{m.title}（{m.get_status_display()}）" for m in pending)}
+            }
+        )
+
+
 @transaction.atomic
 def milestone_review(
     *,
@@ -530,8 +627,10 @@ def milestone_review(
 ) -> MilestoneReview:
     """Record the outcome of a milestone's review, once a majority of its panel gave a verdict.
 
-    Passed or failed closes the panel; extended moves the due date and keeps the panel open for the
-    next review. The acceptance decides the contract: passed → completed, failed → failed.
+    Only the verdicts of the panel's current round count. Passed or failed closes the panel;
+    extended moves the due date and opens the panel's next round, in which every member gives a
+    fresh verdict. The acceptance decides the contract: passed → completed (only once every earlier
+    milestone passed), failed → failed (at any time).
     """
     permissions.require_secretariat(actor)
     milestone = _lock_milestone(milestone)
@@ -543,14 +642,22 @@ def milestone_review(
         )
     comment = (comment or "").strip()
     _check_review_input(milestone, outcome, comment, extended_to)
-    panel = Panel.objects.filter(milestone=milestone).prefetch_related("memberships", "verdicts").first()
+    if milestone.kind == Kind.ACCEPTANCE and outcome == Status.PASSED:
+        _require_earlier_passed(milestone)
+    # Locked like in verdict_submit, so no verdict slips into the round being decided.
+    panel = (
+        Panel.objects.select_for_update(of=("self",))
+        .filter(milestone=milestone)
+        .prefetch_related("memberships", "verdicts")
+        .first()
+    )
     if panel is None:
         raise ValidationError(_("请先组建考核专家组。"))
     counted = tally(panel)
     if not counted["enough"]:
         raise ValidationError(
             _(
-                "专家组 %(members)d 人中已有 %(given)d 人提交考核意见，"
+                "第 %(round)d 轮考核：专家组 %(members)d 人中已有 %(given)d 人提交考核意见，"
                 "至少需要 %(needed)d 人提交后才能记录考核结果。"
             )
             % counted
@@ -568,7 +675,7 @@ def milestone_review(
         instance=review,
         fields=["milestone", "outcome", "comment", "extended_to"],
         organisation=issuer,
-        note=_("专家意见 %(given)d/%(members)d") % counted,
+        note=_("第 %(round)d 轮考核，专家意见 %(given)d/%(members)d") % counted,
     )
     changes = {
         "status": outcome,
@@ -585,7 +692,17 @@ def milestone_review(
         fields=["status", "due_on", "outcome_comment", "reviewed_by", "reviewed_at"],
         organisation=issuer,
     )
-    if outcome != Status.EXTENDED:
+    if outcome == Status.EXTENDED:
+        # The panel judges the rectified work afresh: a new round, in which every member speaks again.
+        Panel.objects.filter(pk=panel.pk).update(round=F("round") + 1, updated_at=timezone.now())
+        audit.record(
+            actor=actor,
+            action=AuditLog.Action.UPDATE,
+            instance=panel,
+            changes={"round": [panel.round, panel.round + 1]},
+            organisation=issuer,
+        )
+    else:
         Panel.objects.filter(pk=panel.pk).update(status=Panel.Status.CLOSED, updated_at=timezone.now())
         audit.record(
             actor=actor,
@@ -685,6 +802,8 @@ def tranche_release(
             errors["amount"] = _("超出该节点的拨付额度：剩余 %(rest)s 元。") % {"rest": yuan_text(remaining)}
     if not isinstance(released_on, datetime.date):
         errors["released_on"] = _("请填写拨付日期。")
+    elif not date_in_range(released_on):
+        errors["released_on"] = date_range_message(_("拨付日期"))
     elif released_on > timezone.localdate():
         errors["released_on"] = _("拨付日期不能晚于今天。")
     note = (note or "").strip()

@@ -4,6 +4,10 @@ The secretariat proposes experts; each one with a conflict (see conflicts.py) is
 the reasons are stored, so the secretariat sees why. The panel must keep at least the rubric's
 minimum number of experts (5 for the challenge rubric) after the exclusions; otherwise nothing
 is written and the message says how many are missing.
+
+While the review panel scores, the secretariat may seat another expert (checked for conflicts
+like at formation) or remove a member with a reason. A removed member is stored as an exclusion
+of kind "removed": their scores stay in the database but no longer count (review_selectors).
 """
 
 from __future__ import annotations
@@ -29,9 +33,12 @@ from hebi.challenges.models import (
 )
 from hebi.challenges.permissions import require_secretariat
 from hebi.core import audit
+from hebi.core.models import AuditLog
 from hebi.matching.services import notify
 
 MAX_PANEL = 30
+# The kind of the exclusion written when the secretariat removes a member (next to conflicts.KINDS).
+REMOVED = "removed"
 
 
 def applications_under_review(challenge: Challenge) -> list[Application]:
@@ -156,3 +163,115 @@ def conflicted_for(panel: Panel, expert: ExpertProfile, application: Application
     expert = ExpertProfile.objects.select_related("user").prefetch_related("conflicts").get(pk=expert.pk)
     found = conflicts.gather(panel.challenge, [expert], [application])
     return found.get(expert.pk, [])
+
+
+def _names(reasons: Iterable[dict[str, Any]]) -> str:
+    return "；".join(str(r.get("detail", "")) for r in reasons)
+
+
+def _locked_review_panel(panel: Panel) -> Panel:
+    panel = Panel.objects.select_for_update().select_related("challenge__issuer", "rubric").get(pk=panel.pk)
+    if panel.kind != Panel.Kind.REVIEW:
+        raise ValidationError(_("只有揭榜评审专家组可以在评分期间增减成员。"))
+    if panel.status != Panel.Status.OPEN:
+        raise ValidationError(_("该专家组的评分已结束，不能再调整成员。"))
+    return panel
+
+
+def _member_names(panel: Panel) -> list[str]:
+    return sorted(str(m.expert) for m in panel.memberships.select_related("expert__user"))
+
+
+@transaction.atomic
+def panel_add_member(*, actor: Any, panel: Panel, expert: ExpertProfile) -> PanelMember:
+    """Seat one more expert on an open review panel (增补专家), e.g. when a member had to step
+    aside; refused for an expert out of the pool, already seated, or in conflict."""
+    require_secretariat(actor)
+    panel = _locked_review_panel(panel)
+    expert = ExpertProfile.objects.select_related("user").prefetch_related("conflicts").get(pk=expert.pk)
+    name = str(expert)
+    if not expert.is_active or not expert.user.is_active:
+        raise ValidationError({"expert": _("%(name)s 已不在专家库中，不能加入专家组。") % {"name": name}})
+    if panel.memberships.filter(expert=expert).exists():
+        raise ValidationError({"expert": _("%(name)s 已是该专家组成员。") % {"name": name}})
+    stored = panel.exclusions.filter(expert=expert).first()
+    if stored is not None:
+        if any(r.get("kind") == REMOVED for r in stored.reasons):
+            raise ValidationError(
+                {
+                    "expert": _("%(name)s 已被移出该专家组（%(reason)s），不能再次加入。")
+                    % {"name": name, "reason": _names(stored.reasons)}
+                }
+            )
+        raise ValidationError(
+            {
+                "expert": _("%(name)s 在组建时因利益冲突回避本专家组：%(reasons)s")
+                % {"name": name, "reasons": _names(stored.reasons)}
+            }
+        )
+    before = _member_names(panel)
+    if len(before) >= MAX_PANEL:
+        raise ValidationError(_("一个专家组最多 %(n)d 人。") % {"n": MAX_PANEL})
+    challenge = panel.challenge
+    found = conflicts.gather(challenge, [expert], applications_under_review(challenge)).get(expert.pk)
+    if found:
+        raise ValidationError(
+            {
+                "expert": _("%(name)s 存在利益冲突，不能加入专家组：%(reasons)s")
+                % {"name": name, "reasons": _names(found)}
+            }
+        )
+    member = PanelMember.objects.create(panel=panel, expert=expert)
+    audit.record(
+        actor=actor,
+        action=AuditLog.Action.UPDATE,
+        instance=panel,
+        changes={"experts": [before, _member_names(panel)]},
+        organisation=challenge.issuer,
+        note=_("增补专家 %(name)s") % {"name": name},
+    )
+    url = reverse("challenges:score-list")
+    person = expert.user
+    transaction.on_commit(
+        lambda: notify(
+            recipients=[person],
+            key=f"panel:{panel.pk}",
+            title=_("您已受邀参加评审：%(title)s") % {"title": challenge.title},
+            body=_("%(kind)s · 请在“我的评审”中独立完成评分。") % {"kind": panel.get_kind_display()},
+            url=url,
+        )
+    )
+    return member
+
+
+@transaction.atomic
+def panel_remove_member(*, actor: Any, panel: Panel, expert: ExpertProfile, reason: str) -> PanelExclusion:
+    """Take a member off an open review panel, with the reason (e.g. a conflict found late).
+    The member's scores stay stored for the record but no longer count in the aggregate."""
+    require_secretariat(actor)
+    panel = _locked_review_panel(panel)
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationError({"reason": _("请说明移出该专家的原因。")})
+    if len(reason) > 300:
+        raise ValidationError({"reason": _("移出原因不超过 300 字。")})
+    member = panel.memberships.select_related("expert__user").filter(expert_id=expert.pk).first()
+    if member is None:
+        raise ValidationError({"expert": _("%(name)s 不是该专家组成员。") % {"name": expert}})
+    name = str(member.expert)
+    before = _member_names(panel)
+    scored = panel.scores.filter(expert_id=expert.pk).count()
+    member.delete()
+    exclusion = PanelExclusion.objects.create(
+        panel=panel, expert_id=expert.pk, reasons=[{"kind": REMOVED, "detail": reason, "application": None}]
+    )
+    audit.record(
+        actor=actor,
+        action=AuditLog.Action.UPDATE,
+        instance=panel,
+        changes={"experts": [before, _member_names(panel)]},
+        organisation=panel.challenge.issuer,
+        note=_("移出专家 %(name)s：%(reason)s（已提交的 %(n)d 份评分不再计入）")
+        % {"name": name, "reason": reason, "n": scored},
+    )
+    return exclusion

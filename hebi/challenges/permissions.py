@@ -5,7 +5,8 @@
   everyone sees it, signed in or not; before that only the issuer's people and the secretariat.
 - An application: the contributors of its lead organisation write it while it is a draft; the
   members of the lead and partner organisations read it; so do the secretariat, the experts of
-  the challenge's panels and, once submitted, the issuer's people.
+  the challenge's review panel (a milestone panel's experts: only their contract's application)
+  and, once submitted, the issuer's people.
 - Scores: an expert sees only their own; the secretariat sees all; the issuer and applicants see
   the aggregate and rank after the decision.
 A record the viewer may not read answers 404; an action it may not take answers 403.
@@ -16,6 +17,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from django.core.exceptions import PermissionDenied
+from django.db.models import Q
 from django.utils.translation import gettext as _
 
 from hebi.core.permissions import can_contribute, has_platform_role, is_member, roles_by_org
@@ -95,9 +97,23 @@ def is_applicant(user: Any, application: Application) -> bool:
     return bool(set(roles_by_org(user)) & application_org_ids(application))
 
 
-def sits_on_panel(user: Any, challenge: Challenge) -> bool:
+def sits_on_panel(user: Any, challenge: Challenge, *, application: Application | None = None) -> bool:
+    """Whether the user's active expert profile sits on a panel of the challenge.
+
+    With `application`, only a panel that reviews that application counts: the challenge's review
+    panel (which reads every application of the call), or the mid-term / acceptance panel of the
+    application's own contract. A milestone expert has no business with the other applicants."""
     profile = expert_profile(user)
-    return profile is not None and challenge.panels.filter(memberships__expert=profile).exists()
+    if profile is None:
+        return False
+    panels = challenge.panels.filter(memberships__expert=profile)
+    if application is None:
+        return panels.exists()
+    from hebi.challenges.models import Panel
+
+    return panels.filter(
+        Q(kind=Panel.Kind.REVIEW) | Q(milestone__contract__application_id=application.pk)
+    ).exists()
 
 
 def can_view_application(user: Any, application: Application) -> bool:
@@ -109,7 +125,7 @@ def can_view_application(user: Any, application: Application) -> bool:
         return False
     return (
         application.status != "withdrawn" and is_issuer_member(user, application.challenge)
-    ) or sits_on_panel(user, application.challenge)
+    ) or sits_on_panel(user, application.challenge, application=application)
 
 
 def can_edit_application(user: Any, application: Application) -> bool:

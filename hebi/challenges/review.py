@@ -1,5 +1,5 @@
 """Writes of the review: the expert pool and declared conflicts, scores, closing a panel and the
-decision with its reasons. Panels are formed by panels.form_panel.
+decision with its reasons. Panels are formed and adjusted in panels.py.
 
 Each function is atomic and audited; bad input raises ValidationError in the user's language and
 writes nothing; an action the actor may not take raises PermissionDenied. Notifications go out
@@ -212,6 +212,8 @@ def score_submit(
     panel = Panel.objects.select_for_update().select_related("challenge", "rubric").get(pk=panel.pk)
     if not panel.memberships.filter(expert=expert).exists():
         excluded = panel.exclusions.filter(expert=expert).first()
+        if excluded is not None and any(r.get("kind") == panels.REMOVED for r in excluded.reasons):
+            raise PermissionDenied(_("您已被移出该评审专家组，不能评分。"))
         if excluded is not None:
             raise PermissionDenied(_("您因利益冲突已回避本专家组，不能评分：") + _details(excluded.reasons))
         raise PermissionDenied(_("您不是该评审专家组的成员，不能评分。"))
@@ -255,7 +257,8 @@ def score_submit(
 # -- closing the panel ------------------------------------------------------------------------------
 @transaction.atomic
 def panel_close(*, actor: Any, panel: Panel) -> Panel:
-    """End the scoring: every expected score is in; store each application's aggregate and rank."""
+    """End the scoring: every expected score is in and every application has at least the
+    rubric's minimum number of valid scores; store each application's aggregate and rank."""
     permissions.require_secretariat(actor)
     panel = Panel.objects.select_for_update().select_related("challenge__issuer", "rubric").get(pk=panel.pk)
     if panel.kind != Panel.Kind.REVIEW:
@@ -263,9 +266,10 @@ def panel_close(*, actor: Any, panel: Panel) -> Panel:
     if panel.status != Panel.Status.OPEN:
         raise ValidationError(_("该专家组的评分已结束。"))
     board = review_selectors.panel_board(panel)
+    problems = []
     missing = [row for row in board.rows if row.missing]
     if missing:
-        raise ValidationError(
+        problems.append(
             _("还有评分未提交，不能结束评分：%(list)s")
             % {
                 "list": "；".join(
@@ -279,6 +283,21 @@ def panel_close(*, actor: Any, panel: Panel) -> Panel:
                 )
             }
         )
+    # Removals and conflicts found late can leave too few scores that count: add experts first.
+    if board.short:
+        problems.append(
+            _("有效评分不足，不能结束评分（每份申报至少需要 %(needed)d 份有效评分，请先增补专家）：%(list)s")
+            % {
+                "needed": board.needed,
+                "list": "；".join(
+                    _("《%(title)s》（%(lead)s）只有 %(n)d 份")
+                    % {"title": row.application.title, "lead": row.application.lead, "n": row.scored}
+                    for row in board.short
+                ),
+            }
+        )
+    if problems:
+        raise ValidationError(problems)
     ranked = []
     for row in board.rows:
         if row.aggregate.score is None:

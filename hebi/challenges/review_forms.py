@@ -10,7 +10,7 @@ from django.contrib.auth import get_user_model
 from django.utils.translation import gettext_lazy as _
 
 from hebi.catalog.models import TechField
-from hebi.challenges.models import Application, DecisionCategory, ExpertProfile, RubricCriterion
+from hebi.challenges.models import Application, DecisionCategory, ExpertProfile, Panel, RubricCriterion
 from hebi.orgs.models import Organisation
 
 User = get_user_model()
@@ -116,6 +116,46 @@ class PanelForm(forms.Form):
     chair = forms.ModelChoiceField(
         label=_("组长"), queryset=ExpertProfile.objects.filter(is_active=True), required=False
     )
+
+
+class PanelAddMemberForm(forms.Form):
+    """Seat one more expert on an open panel; the service checks conflicts."""
+
+    expert = forms.ModelChoiceField(
+        label=_("增补专家"),
+        queryset=ExpertProfile.objects.none(),
+        error_messages={"required": _("请选择要增补的专家。")},
+    )
+
+    def __init__(self, *args: Any, panel: Panel, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["expert"].queryset = (  # type: ignore[attr-defined]
+            ExpertProfile.objects.filter(is_active=True)
+            .exclude(pk__in=panel.memberships.values("expert_id"))
+            .select_related("user", "organisation")
+        )
+
+
+class PanelRemoveMemberForm(forms.Form):
+    """Take a member off an open panel; the reason is required and kept in the record."""
+
+    expert = forms.ModelChoiceField(
+        label=_("移出专家"),
+        queryset=ExpertProfile.objects.none(),
+        error_messages={"required": _("请选择要移出的专家。")},
+    )
+    reason = forms.CharField(
+        label=_("移出原因"),
+        max_length=300,
+        error_messages={"required": _("请说明移出该专家的原因。")},
+        help_text=_("例如：评分期间发现与申报单位存在利益冲突。"),
+    )
+
+    def __init__(self, *args: Any, panel: Panel, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["expert"].queryset = ExpertProfile.objects.filter(  # type: ignore[attr-defined]
+            pk__in=panel.memberships.values("expert_id")
+        ).select_related("user", "organisation")
 
 
 class ScoreForm(forms.Form):

@@ -118,12 +118,17 @@ def panel_exclusions(panel: Panel) -> list[PanelExclusion]:
     return list(panel.exclusions.select_related("expert__user", "expert__organisation"))
 
 
+def kind_label(kind: str) -> str:
+    """The label of a conflict's kind, or of a removal by the secretariat."""
+    return _("移出专家组") if kind == panels.REMOVED else conflicts.kind_label(kind)
+
+
 def labelled(reasons: Iterable[dict[str, Any]], titles: dict[int, str]) -> list[dict[str, Any]]:
     """Reasons as shown to the secretariat: the kind's label, the detail and the application's title."""
     return [
         {
             "kind": r.get("kind", ""),
-            "label": conflicts.kind_label(r.get("kind", "")),
+            "label": kind_label(r.get("kind", "")),
             "detail": r.get("detail", ""),
             "application": r.get("application"),
             "application_title": titles.get(r.get("application") or 0, ""),
@@ -155,21 +160,47 @@ class ExpertProgress:
     expert: ExpertProfile
     is_chair: bool
     scored: int
-    expected: int
+    expected: int  # 0 for an expert taken out of the pool: they are no longer asked to score
+
+    @property
+    def is_active(self) -> bool:
+        return self.expert.is_active
+
+
+@dataclass
+class LeftOutScore:
+    """A stored score that does not count, and why: its expert was removed from the panel, or is
+    now in conflict with the application (reasons as given by `labelled`)."""
+
+    expert: ExpertProfile
+    total: Decimal
+    reasons: list[dict[str, Any]]
 
 
 @dataclass
 class RankingRow:
     application: Application
-    totals: list[tuple[ExpertProfile, Decimal]]
+    totals: list[tuple[ExpertProfile, Decimal]]  # the valid scores only
     aggregate: scoring.Aggregate
     rank: int | None
     expected: list[ExpertProfile]
     missing: list[ExpertProfile] = field(default_factory=list)
+    left_out: list[LeftOutScore] = field(default_factory=list)
+    needed: int = 0  # the rubric's minimum number of valid scores
 
     @property
     def scored(self) -> int:
+        """Valid scores: from members not in conflict with the application."""
         return len(self.totals)
+
+    @property
+    def submitted(self) -> int:
+        """Expected scores already given (the progress n of n / m)."""
+        return len(self.expected) - len(self.missing)
+
+    @property
+    def short(self) -> bool:
+        return self.scored < self.needed
 
 
 @dataclass
@@ -181,39 +212,80 @@ class Board:
     members: list[PanelMember]
     rows: list[RankingRow]
     progress: list[ExpertProgress]
+    needed: int = 0
 
     @property
     def complete(self) -> bool:
-        return all(not row.missing for row in self.rows)
+        """Every expected score is in and every application has enough valid scores to close."""
+        return all(not row.missing and not row.short for row in self.rows)
+
+    @property
+    def missing(self) -> bool:
+        return any(row.missing for row in self.rows)
+
+    @property
+    def short(self) -> list[RankingRow]:
+        return [row for row in self.rows if row.short]
+
+    @property
+    def left_out(self) -> list[tuple[Application, LeftOutScore]]:
+        return [(row.application, item) for row in self.rows for item in row.left_out]
 
     @property
     def scored(self) -> int:
-        return sum(p.scored for p in self.progress)
+        return sum(row.submitted for row in self.rows)
 
     @property
     def expected(self) -> int:
-        return sum(p.expected for p in self.progress)
+        return sum(len(row.expected) for row in self.rows)
+
+
+def _titles(applications: Iterable[Application]) -> dict[int, str]:
+    return {a.pk: f"{a.title}（{a.lead}）" for a in applications}
 
 
 def panel_board(panel: Panel) -> Board:
-    """Per application: each expert's total, the aggregate (highest and lowest dropped from five
-    scores on), the rank and who still has to score; per expert: n of m scored."""
+    """Per application: each valid score, the aggregate (highest and lowest dropped from five
+    scores on), the rank, who still has to score and which stored scores do not count; per
+    expert: n of m scored.
+
+    A score counts while its expert is still a member and not now in conflict with the
+    application (the rule of panels.conflicted_for). An expert is expected to score an
+    application while seated, in the pool and not in conflict with it."""
     applications = panels.applications_under_review(panel.challenge)
     members = panel_members(panel)
     experts = [m.expert for m in members]
     pairs = conflict_pairs(panel, experts, applications)
+    titles = _titles(applications)
     by_expert = {e.pk: e for e in experts}
+    stored = list(panel.scores.values_list("expert_id", "application_id", "total"))
+    gone = {expert_id for expert_id, _a, _t in stored if expert_id not in by_expert}
+    former = (
+        {e.pk: e for e in ExpertProfile.objects.filter(pk__in=gone).select_related("user")} if gone else {}
+    )
+    removal = {x.expert_id: x.reasons for x in panel.exclusions.filter(expert_id__in=gone)} if gone else {}
+    not_member = [{"kind": panels.REMOVED, "detail": _("已不是专家组成员"), "application": None}]
     totals: dict[int, list[tuple[ExpertProfile, Decimal]]] = {a.pk: [] for a in applications}
+    left_out: dict[int, list[LeftOutScore]] = {a.pk: [] for a in applications}
     done: set[tuple[int, int]] = set()
-    for expert_id, application_id, total in panel.scores.values_list("expert_id", "application_id", "total"):
-        done.add((expert_id, application_id))
-        expert = by_expert.get(expert_id) or ExpertProfile.objects.select_related("user").get(pk=expert_id)
-        totals.setdefault(application_id, []).append((expert, total))
-    aggregates = {a.pk: scoring.aggregate([t for _, t in totals[a.pk]]) for a in applications}
+    for expert_id, application_id, total in stored:
+        if application_id not in totals:
+            continue  # withdrawn since: not under review any more
+        if expert_id not in by_expert:
+            reasons = labelled(removal.get(expert_id) or not_member, titles)
+            left_out[application_id].append(LeftOutScore(former[expert_id], total, reasons))
+        elif (expert_id, application_id) in pairs:
+            reasons = labelled(pairs[(expert_id, application_id)], titles)
+            left_out[application_id].append(LeftOutScore(by_expert[expert_id], total, reasons))
+        else:
+            done.add((expert_id, application_id))
+            totals[application_id].append((by_expert[expert_id], total))
+    aggregates = {a.pk: scoring.aggregate([t for _e, t in totals[a.pk]]) for a in applications}
     ranks = scoring.rank({pk: agg.score for pk, agg in aggregates.items()})
+    needed = panel.rubric.min_panel_size
     rows = []
     for app in applications:
-        expected = [e for e in experts if (e.pk, app.pk) not in pairs]
+        expected = [e for e in experts if e.is_active and (e.pk, app.pk) not in pairs]
         rows.append(
             RankingRow(
                 application=app,
@@ -222,6 +294,8 @@ def panel_board(panel: Panel) -> Board:
                 rank=ranks.get(app.pk),
                 expected=expected,
                 missing=[e for e in expected if (e.pk, app.pk) not in done],
+                left_out=sorted(left_out[app.pk], key=lambda item: str(item.expert)),
+                needed=needed,
             )
         )
     rows.sort(key=lambda r: (r.rank is None, r.rank or 0, r.application.pk))
@@ -230,11 +304,15 @@ def panel_board(panel: Panel) -> Board:
             expert=m.expert,
             is_chair=m.is_chair,
             scored=sum(1 for a in applications if (m.expert.pk, a.pk) in done),
-            expected=sum(1 for a in applications if (m.expert.pk, a.pk) not in pairs),
+            expected=sum(1 for a in applications if (m.expert.pk, a.pk) not in pairs)
+            if m.expert.is_active
+            else 0,
         )
         for m in members
     ]
-    return Board(panel=panel, applications=applications, members=members, rows=rows, progress=progress)
+    return Board(
+        panel=panel, applications=applications, members=members, rows=rows, progress=progress, needed=needed
+    )
 
 
 def panels_visible(*, viewer: Any) -> QuerySet[Panel]:
@@ -275,30 +353,74 @@ class Assignment:
         return self.panel.kind == Panel.Kind.REVIEW
 
 
+def _conflicts_of(
+    expert: ExpertProfile, panel_list: Sequence[Panel], applications: dict[int, list[Application]]
+) -> dict[tuple[int, int], list[dict[str, Any]]]:
+    """{(panel id, application id): reasons} for one expert over several review panels, read in a
+    fixed number of queries (panels.conflicted_for's rule: reasons stored at formation first,
+    else those found now)."""
+    stored: dict[int, list[dict[str, Any]]] = {}
+    for panel_id, reasons in PanelExclusion.objects.filter(
+        expert=expert, panel__in=[p.pk for p in panel_list]
+    ).values_list("panel_id", "reasons"):
+        stored.setdefault(panel_id, []).extend(reasons)
+    loaded = ExpertProfile.objects.select_related("user").prefetch_related("conflicts").get(pk=expert.pk)
+    expert_facts = conflicts.expert_facts([loaded])
+    every = [a for apps in applications.values() for a in apps]
+    facts = {f.application_id: f for f in conflicts.application_facts(every)}
+    registry = conflicts.registry_links(expert_facts, list(facts.values()))
+    found: dict[tuple[int, int], list[dict[str, Any]]] = {}
+    for panel in panel_list:
+        apps = applications.get(panel.challenge_id, [])
+        reasons = stored.get(panel.pk) or conflicts.conflict_reasons(
+            expert_facts[0],
+            [facts[a.pk] for a in apps],
+            issuer_id=panel.challenge.issuer_id,
+            issuer_name=str(panel.challenge.issuer),
+            registry=registry,
+        )
+        for app in apps:
+            hits = [r for r in reasons if r.get("application") in (None, app.pk)]
+            if hits:
+                found[(panel.pk, app.pk)] = hits
+    return found
+
+
 def my_assignments(*, viewer: Any) -> list[Assignment]:
     """Every panel the viewer sits on; for review panels each application with its state
-    (待评分 / 已评分 / 需回避)."""
+    (待评分 / 已评分 / 需回避). The applications and conflicts of all panels are read together,
+    so the number of queries does not grow with the number of panels."""
     profile = permissions.expert_profile(viewer)
     if profile is None:
         return []
-    memberships = (
+    memberships = list(
         PanelMember.objects.filter(expert=profile)
         .select_related("panel__challenge__issuer", "panel__rubric", "panel__milestone")
         .order_by("-panel__created_at", "-panel_id")
     )
-    mine = set(Score.objects.filter(expert=profile).values_list("panel_id", "application_id"))
+    reviews = [m.panel for m in memberships if m.panel.kind == Panel.Kind.REVIEW]
+    applications: dict[int, list[Application]] = {p.challenge_id: [] for p in reviews}
+    pairs: dict[tuple[int, int], list[dict[str, Any]]] = {}
+    mine: set[tuple[int, int]] = set()
+    if reviews:
+        for app in (
+            Application.objects.filter(challenge_id__in=list(applications), status__in=UNDER_REVIEW)
+            .select_related("lead")
+            .prefetch_related("partners", "members")
+        ):
+            applications[app.challenge_id].append(app)
+        pairs = _conflicts_of(profile, reviews, applications)
+        mine = set(Score.objects.filter(expert=profile).values_list("panel_id", "application_id"))
     found = []
     for membership in memberships:
         panel = membership.panel
         tasks = []
         if panel.kind == Panel.Kind.REVIEW:
-            applications = panels.applications_under_review(panel.challenge)
-            pairs = conflict_pairs(panel, [profile], applications)
-            for app in applications:
+            for app in applications[panel.challenge_id]:
                 if (panel.pk, app.pk) in mine:
                     tasks.append(Task(app, "done", []))
-                elif (profile.pk, app.pk) in pairs:
-                    tasks.append(Task(app, "conflict", pairs[(profile.pk, app.pk)]))
+                elif (panel.pk, app.pk) in pairs:
+                    tasks.append(Task(app, "conflict", pairs[(panel.pk, app.pk)]))
                 else:
                     tasks.append(Task(app, "todo", []))
         found.append(Assignment(panel=panel, is_chair=membership.is_chair, tasks=tasks))

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -24,7 +25,9 @@ from hebi.challenges.review_forms import (
     ExpertFilterForm,
     ExpertForm,
     ExpertSelfForm,
+    PanelAddMemberForm,
     PanelForm,
+    PanelRemoveMemberForm,
     ScoreForm,
 )
 from hebi.core.converters import parse_id
@@ -188,13 +191,22 @@ def panel(request: HttpRequest, pk: int) -> HttpResponse:
             (x, review_selectors.labelled(x.reasons, titles))
             for x in review_selectors.panel_exclusions(existing)
         ]
+        open_ = existing.status == Panel.Status.OPEN
         return render(
             request,
             "challenges/review/panel.html",
-            {"challenge": challenge, "panel": existing, "board": board, "exclusions": exclusions},
+            {
+                "challenge": challenge,
+                "panel": existing,
+                "board": board,
+                "exclusions": exclusions,
+                "add_form": PanelAddMemberForm(panel=existing) if open_ else None,
+                "remove_form": PanelRemoveMemberForm(panel=existing) if open_ else None,
+            },
         )
     field = (request.POST.get("field") if request.method == "POST" else request.GET.get("field")) or ""
-    if not field and "field" not in request.GET and "field" not in request.POST:
+    defaulted = not field and "field" not in request.GET and "field" not in request.POST
+    if defaulted:
         field = challenge.field_id or ""
     form = PanelForm(request.POST or None)
     reasons: dict[int, list[dict[str, Any]]] = {}
@@ -222,6 +234,13 @@ def panel(request: HttpRequest, pk: int) -> HttpResponse:
     elif request.method == "POST":
         selected = {parse_id(v) or 0 for v in request.POST.getlist("experts")}
     pool = list(review_selectors.panel_experts(field=field))
+    widened = False
+    if defaulted and field and len(pool) < challenge.rubric.min_panel_size:
+        # Too few experts in the call's own field to form a panel: show the whole pool, the
+        # field's experts first, rather than a list nobody could form a panel from.
+        in_field = {e.pk for e in pool}
+        pool += [e for e in review_selectors.panel_experts() if e.pk not in in_field]
+        widened = True
     shown = {e.pk for e in pool}
     pool += list(
         review_selectors.panel_experts().filter(pk__in=selected - shown)
@@ -236,7 +255,8 @@ def panel(request: HttpRequest, pk: int) -> HttpResponse:
             "form": form,
             "rows": rows,
             "previewed": previewed,
-            "field": field,
+            "field": "" if widened else field,
+            "widened": widened,
             "fields": TechField.objects.all(),
             "applications": applications,
             "can_form": challenge.status == Challenge.Status.REVIEWING,
@@ -259,6 +279,64 @@ def panel_close(request: HttpRequest, pk: int) -> HttpResponse:
     else:
         messages.success(request, _("评分已结束，综合得分与排名已保存。"))
     return redirect("challenges:ranking", pk=challenge.pk)
+
+
+def _existing_panel(request: HttpRequest, pk: int) -> tuple[Challenge, Panel]:
+    challenge = _secretariat_challenge(request, pk)
+    existing = review_selectors.review_panel(challenge)
+    if existing is None:
+        raise Http404(_("该榜单尚未组建评审专家组。"))
+    return challenge, existing
+
+
+def _form_errors(request: HttpRequest, form: forms.Form) -> None:
+    for field_errors in form.errors.values():
+        for message in field_errors:
+            messages.error(request, str(message))
+
+
+@login_required
+@require_POST
+def panel_add_member(request: HttpRequest, pk: int) -> HttpResponse:
+    challenge, existing = _existing_panel(request, pk)
+    form = PanelAddMemberForm(request.POST, panel=existing)
+    if not form.is_valid():
+        _form_errors(request, form)
+        return redirect("challenges:panel", pk=challenge.pk)
+    try:
+        panels.panel_add_member(actor=request.user, panel=existing, expert=form.cleaned_data["expert"])
+    except ValidationError as error:
+        apply_validation_error(request, error)
+    else:
+        messages.success(
+            request, _("已增补专家 %(name)s，并已通知其评分。") % {"name": form.cleaned_data["expert"]}
+        )
+    return redirect("challenges:panel", pk=challenge.pk)
+
+
+@login_required
+@require_POST
+def panel_remove_member(request: HttpRequest, pk: int) -> HttpResponse:
+    challenge, existing = _existing_panel(request, pk)
+    form = PanelRemoveMemberForm(request.POST, panel=existing)
+    if not form.is_valid():
+        _form_errors(request, form)
+        return redirect("challenges:panel", pk=challenge.pk)
+    try:
+        panels.panel_remove_member(
+            actor=request.user,
+            panel=existing,
+            expert=form.cleaned_data["expert"],
+            reason=form.cleaned_data["reason"],
+        )
+    except ValidationError as error:
+        apply_validation_error(request, error)
+    else:
+        messages.success(
+            request,
+            _("已将 %(name)s 移出专家组，其已提交的评分不再计入。") % {"name": form.cleaned_data["expert"]},
+        )
+    return redirect("challenges:panel", pk=challenge.pk)
 
 
 # -- scoring ----------------------------------------------------------------------------------------

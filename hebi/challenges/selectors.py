@@ -11,7 +11,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from hebi.challenges import permissions
-from hebi.challenges.models import Application, Challenge, ChallengeQuestion, PanelMember
+from hebi.challenges.models import Application, Challenge, ChallengeQuestion, Panel, PanelMember
 from hebi.core.converters import parse_id
 from hebi.core.permissions import roles_by_org
 
@@ -41,7 +41,8 @@ def challenge_get(*, viewer: Any, pk: Any) -> Challenge:
 
 def applications_visible(*, viewer: Any) -> QuerySet[Application]:
     """The viewer's own organisations' applications (lead or partner), the ones submitted to the
-    viewer's organisation's challenges, and those the viewer's panels review."""
+    viewer's organisation's challenges, and those the viewer's panels review: every application of
+    the call for the review panel, the contract's application for a milestone panel."""
     qs = Application.objects.all()
     if not getattr(viewer, "is_authenticated", False):
         return qs.none()
@@ -56,8 +57,16 @@ def applications_visible(*, viewer: Any) -> QuerySet[Application]:
     condition = own | (submitted & Q(challenge__issuer_id__in=orgs))
     profile = permissions.expert_profile(viewer)
     if profile is not None:
-        on_panel = PanelMember.objects.filter(panel__challenge_id=OuterRef("challenge_id"), expert=profile)
-        condition |= ~Q(status=Application.Status.DRAFT) & Q(Exists(on_panel))
+        # The review panel reads the whole call; a milestone panel only its contract's application.
+        on_review_panel = PanelMember.objects.filter(
+            panel__challenge_id=OuterRef("challenge_id"), panel__kind=Panel.Kind.REVIEW, expert=profile
+        )
+        on_milestone_panel = PanelMember.objects.filter(
+            panel__milestone__contract__application_id=OuterRef("pk"), expert=profile
+        )
+        condition |= ~Q(status=Application.Status.DRAFT) & (
+            Exists(on_review_panel) | Exists(on_milestone_panel)
+        )
     return qs.filter(condition)
 
 

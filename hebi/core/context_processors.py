@@ -1,11 +1,23 @@
 from typing import Any
 
 from django.http import HttpRequest
+from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
 from hebi.core.permissions import all_roles, has_oversight, has_platform_role, is_platform_admin
 from hebi.core.roles import Role
+
+
+def _with_state(request: HttpRequest, items: list[tuple[str, Any]]) -> list[tuple[str, Any, bool]]:
+    """(href, label, active): active when the page lies under the item's address (a prefix match,
+    so /challenges/contracts/ is 揭榜挂帅, not 技术合同 at /contracts/)."""
+    path = request.path
+    found = []
+    for url_name, label in items:
+        href = reverse(url_name)
+        found.append((href, label, path == href or (href != "/" and path.startswith(href))))
+    return found
 
 
 def navigation(request: HttpRequest) -> dict[str, Any]:
@@ -17,7 +29,7 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
         ("events:list", _("路演与对接会")),
     ]
     if user is None or not user.is_authenticated:
-        return {"nav_items": halls}
+        return {"nav_items": _with_state(request, halls)}
     items = [
         ("core:home", _("首页")),
         *halls,
@@ -46,7 +58,7 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
         items.append(("matching:index", _("语义向量")))
     roles = all_roles(user)
     return {
-        "nav_items": items,
+        "nav_items": _with_state(request, items),
         "nav_is_platform_admin": is_platform_admin(user),
         "nav_roles": [Role(r).label for r in sorted(roles)],
     }

@@ -37,6 +37,21 @@ def home(request: HttpRequest) -> HttpResponse:
     )
     context["access_requests"] = catalog.pending_access_requests(viewer=request.user)[:10]
     context["registry"] = catalog.registry_overview(viewer=request.user)
+    from hebi.challenges import permissions as challenge_permissions
+    from hebi.challenges import review_selectors
+
+    if challenge_permissions.expert_profile(request.user) is not None:
+        open_work = [
+            a for a in review_selectors.my_assignments(viewer=request.user) if a.panel.status == "open"
+        ]
+        context["review_work"] = {
+            "panels": len(open_work),
+            "todo": sum(1 for a in open_work for t in a.tasks if t.state == "todo"),
+        }
+    if Role.REGISTRY_OFFICER in roles:
+        from hebi.contracts.selectors import review_queue_summary
+
+        context["registry_queue"] = review_queue_summary()
     if Role.PLATFORM_ADMIN in roles or request.user.is_superuser:
         context["people_count"] = User.objects.filter(is_active=True).count()
     if Role.ORG_ADMIN in roles:

@@ -7,6 +7,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import OperationalError
 from django.http import Http404
 from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
@@ -164,7 +165,26 @@ class EventCountsSerializer(serializers.Serializer):
         ]
 
 
+class EventTimeField(serializers.DateTimeField):
+    """An event time within the years the platform accepts. DRF overflows (500) on a naive time near
+    year 1 before any validator runs, so the overflow is caught here."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(validators=[services.validate_event_time], **kwargs)
+
+    def to_internal_value(self, value: Any) -> Any:
+        try:
+            return super().to_internal_value(value)
+        except OverflowError:
+            raise serializers.ValidationError(services.event_time_range_message()) from None
+
+
 class EventSerializer(serializers.ModelSerializer):
+    starts_at = EventTimeField(help_text="开始时间（2000—2100 年）")
+    ends_at = EventTimeField(required=False, allow_null=True, help_text="结束时间（可不填）")
+    registration_closes_at = EventTimeField(
+        required=False, allow_null=True, help_text="报名截止时间（不填则截止到活动开始时）"
+    )
     organiser = IdField(queryset=ORGS, help_text="主办单位 id（创建时必填，之后不可修改）")
     organiser_name: serializers.Field = serializers.StringRelatedField(source="organiser", read_only=True)
     rubric = serializers.PrimaryKeyRelatedField(
@@ -427,15 +447,25 @@ class EventViewSet(
         request=EventRegisterSerializer,
         responses={201: EventRegistrationSerializer},
         summary="报名",
+        description="参会身份须有依据：评审专家为专家库在库专家或受邀专家单位成员；投资人为基金、银行或"
+        "受邀投资机构成员；企业代表须填写本人所在的企业。报名人数较多时可能返回 503，请稍后重试。",
     )
     @action(detail=True, methods=["post"])
     def register(self, request: Request, pk: str | None = None) -> Response:
         event = self.get_object()
         serializer = EventRegisterSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        registration = services.registration_create(
-            actor=request.user, event=event, **serializer.validated_data
-        )
+        try:
+            registration = services.registration_create(
+                actor=request.user, event=event, **serializer.validated_data
+            )
+        except OperationalError:
+            # SQLite's "database is locked" when registrations race: rolled back, try again.
+            return Response(
+                {"detail": _("报名人数较多，请稍后重试。")},
+                status=status.HTTP_503_SERVICE_UNAVAILABLE,
+                headers={"Retry-After": "2"},
+            )
         return Response(EventRegistrationSerializer(registration).data, status=status.HTTP_201_CREATED)
 
     @extend_schema(tags=[TAG], request=None, responses=EventRegistrationSerializer, summary="取消本人报名")

@@ -32,6 +32,7 @@ from hebi.challenges.models import Rubric
 from hebi.challenges.reference import load_reference
 from hebi.core import audit
 from hebi.core.demo import SeedReport
+from hebi.core.roles import Role as CoreRole
 from hebi.deals.demo import demo_organisations
 from hebi.deals.models import Engagement, StagePeriod, TransferProject, WorkTeam
 from hebi.events.models import Event, EventSlot, Invitation, Registration, SlotFeedback
@@ -256,8 +257,14 @@ def _weekday(day: datetime.date) -> datetime.date:
 def _people(ctx: Context) -> None:
     user_model = get_user_model()
     for username, name, title, org_key, _role in ATTENDEES:
+        # A member of the unit they register for (staff): the registration rules check it.
         ctx.users[username] = demo_user(
-            ctx.report, username, name, f"{ctx.orgs[org_key].short_name or ''} {title}"
+            ctx.report,
+            username,
+            name,
+            f"{ctx.orgs[org_key].short_name or ''} {title}",
+            ctx.orgs[org_key],
+            CoreRole.STAFF,
         )
     for username, _org, _role in ACCOUNTS:
         user = user_model.objects.filter(username=username).first()

@@ -15,6 +15,7 @@ from hebi.challenges.models import Rubric
 from hebi.deals import selectors as deals_selectors
 from hebi.deals.models import TransferProject
 from hebi.events.models import Event, EventSlot, Invitation, Registration
+from hebi.events.services import EVENT_TIME_FIELDS, validate_event_time
 from hebi.orgs.models import Organisation
 
 DATETIME = forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")
@@ -63,12 +64,14 @@ class EventForm(forms.ModelForm):
         }
         help_texts = {
             "co_organisers": _("多家单位请用顿号分隔，如：长春新区、吉林大学。"),
-            "registration_closes_at": _("不填则报名持续到活动结束。"),
+            "registration_closes_at": _("不填则报名截止到活动开始时。"),
             "rubric": _("评审专家为每个路演项目打分所用的指标。"),
         }
 
     def __init__(self, *args: Any, organisers: Any = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
+        for name in EVENT_TIME_FIELDS:
+            self.fields[name].validators.append(validate_event_time)
         if organisers is None:
             del self.fields["organiser"]
         else:
@@ -141,13 +144,27 @@ class InvitationForm(forms.Form):
 
 
 class RegistrationForm(forms.Form):
-    role = forms.ChoiceField(label=_("参会身份"), choices=Registration.Role.choices)
+    """`organisations` are the registrant's own; `roles` the roles they may take (None: any, and
+    the service explains a refusal)."""
+
+    role = forms.ChoiceField(
+        label=_("参会身份"),
+        choices=Registration.Role.choices,
+        help_text=_(
+            "评审专家限专家库在库专家或受邀专家单位成员；投资人限基金、银行或受邀投资机构成员；"
+            "企业代表须选择本人所在的企业。"
+        ),
+    )
     organisation = forms.ModelChoiceField(
         label=_("单位"), queryset=Organisation.objects.none(), required=False, empty_label=_("（以个人身份）")
     )
 
-    def __init__(self, *args: Any, organisations: Any, **kwargs: Any) -> None:
+    def __init__(
+        self, *args: Any, organisations: Any, roles: list[tuple[str, Any]] | None = None, **kwargs: Any
+    ) -> None:
         super().__init__(*args, **kwargs)
+        if roles is not None:
+            cast(forms.ChoiceField, self.fields["role"]).choices = roles
         field = cast(forms.ModelChoiceField, self.fields["organisation"])
         field.queryset = organisations
         if len(organisations) == 1:

@@ -9,6 +9,7 @@ one) in the user's language and writes nothing. Notifications go out after the c
 from __future__ import annotations
 
 import copy
+import datetime
 from collections.abc import Iterable, Mapping
 from decimal import Decimal
 from typing import Any
@@ -67,6 +68,10 @@ TEXT_FIELDS = ("title", "venue", "co_organisers", "description", "presenter", "s
 DEFAULT_RUBRIC = "roadshow-2023"
 # Slots, invitations and the event itself change until the event is over.
 LIVE_STATES = (Status.DRAFT, Status.OPEN)
+# Event times the platform accepts (local years, inclusive); beyond them dates are typing slips,
+# and the earliest ones overflow the database driver when converted to UTC.
+EARLIEST_YEAR, LATEST_YEAR = 2000, 2100
+EVENT_TIME_FIELDS = ("starts_at", "ends_at", "registration_closes_at")
 
 
 def _strip(data: Mapping[str, Any], allowed: Iterable[str]) -> dict[str, Any]:
@@ -96,8 +101,35 @@ def _require_live(event: Event, message: str) -> None:
 
 
 # -- events ---------------------------------------------------------------------------------------
+def validate_event_time(value: datetime.datetime | None) -> None:
+    """Refuse an event time outside the years the platform accepts (forms and the API use it too)."""
+    if value is None:
+        return
+    try:
+        year = (
+            timezone.localtime(value, timezone.get_default_timezone()).year
+            if timezone.is_aware(value)
+            else value.year
+        )
+    except OverflowError:
+        year = 0
+    if not EARLIEST_YEAR <= year <= LATEST_YEAR:
+        raise ValidationError(event_time_range_message(), code="out_of_range")
+
+
+def event_time_range_message() -> str:
+    return _("时间应在 %(first)d 年至 %(last)d 年之间。") % {"first": EARLIEST_YEAR, "last": LATEST_YEAR}
+
+
 def _check_event(event: Event) -> None:
     errors: dict[str, str] = {}
+    for name in EVENT_TIME_FIELDS:
+        try:
+            validate_event_time(getattr(event, name))
+        except ValidationError as error:
+            errors[name] = error.messages[0]
+    if errors:  # the comparisons below could overflow too
+        raise ValidationError(errors)
     if not event.title:
         errors["title"] = _("请填写活动名称。")
     if not event.venue:
@@ -408,8 +440,10 @@ def invitation_remove(*, actor: Any, invitation: Invitation) -> None:
 def registration_create(
     *, actor: Any, event: Event, role: str, organisation: Organisation | None = None
 ) -> Registration:
-    """Register the actor (报名). The event row is locked while the places are counted; a cancelled
-    registration comes back to life when there is room."""
+    """Register the actor (报名) until registration closes (at the event's start unless another
+    closing time is set), in a role that something vouches for (see permissions.role_refusal).
+    The event row is locked while the places are counted; a cancelled registration comes back to
+    life when there is room."""
     if not getattr(actor, "is_authenticated", False):
         raise PermissionDenied(_("请先登录。"))
     event = _lock(event)
@@ -417,9 +451,11 @@ def registration_create(
         raise ValidationError({"role": _("请选择参会身份。")})
     if organisation is not None and organisation.pk not in roles_by_org(actor):
         raise ValidationError({"organisation": _("只能选择您所在的单位。")})
-    closes = event.registration_closes_at
-    if event.status != Status.OPEN or (closes is not None and closes <= timezone.now()):
+    if not permissions.registration_open(event):
         raise ValidationError(_("报名已截止。"))
+    refusal = permissions.role_refusal(actor, event, role, organisation)
+    if refusal is not None:
+        raise ValidationError({refusal[0]: refusal[1]})
     existing = Registration.objects.select_for_update(of=("self",)).filter(event=event, user=actor).first()
     if existing is not None and existing.status == Registration.Status.REGISTERED:
         raise ValidationError(_("您已报名该活动。"))
@@ -488,8 +524,9 @@ def registration_cancel(*, actor: Any, registration: Registration) -> Registrati
 
 @transaction.atomic
 def registration_check_in(*, actor: Any, registration: Registration) -> tuple[Registration, bool]:
-    """Check a registrant in at the door (签到). Returns the registration and whether this call
-    checked it in (False: it already was, and nothing changed)."""
+    """Check a registrant in at the door (签到), from the day the event starts until it ends.
+    Returns the registration and whether this call checked it in (False: it already was, and
+    nothing changed)."""
     permissions.require_manage(actor, registration.event)
     registration = _lock_registration(registration)
     if registration.status == Registration.Status.CANCELLED:
@@ -498,6 +535,9 @@ def registration_check_in(*, actor: Any, registration: Registration) -> tuple[Re
         return registration, False
     if registration.event.status != Status.OPEN:
         raise ValidationError(_("只有报名中的活动可以签到。"))
+    refusal = permissions.check_in_refusal(registration.event)
+    if refusal:
+        raise ValidationError(refusal)
     audit.model_update(
         actor=actor,
         instance=registration,
@@ -541,19 +581,32 @@ def feedback_submit(
     note: str = "",
 ) -> SlotFeedback:
     """Score a slot and/or mark interest in it (one sheet per person and slot, which its author
-    may change while the event is open)."""
+    may change while the event is open and the sheets are: from an hour before the start until
+    two hours after the end). The scorer is checked in, still holds the role they registered in,
+    and does not belong to the presenting organisation."""
     event = Event.objects.select_related("rubric").get(pk=slot.event_id)
     if event.status == Status.HELD:
         raise ValidationError(_("活动已结束，评分不能再修改。"))
     if event.status != Status.OPEN:
         raise ValidationError(_("活动未在进行中，不能评分。"))
-    registration = Registration.objects.filter(
-        event=event, user=actor, status=Registration.Status.REGISTERED
-    ).first()
+    closed = permissions.scoring_refusal(event)
+    if closed:
+        raise ValidationError(closed)
+    registration = (
+        Registration.objects.filter(event=event, user=actor, status=Registration.Status.REGISTERED)
+        .select_related("organisation")
+        .first()
+    )
     if registration is None or registration.checked_in_at is None:
         raise ValidationError(_("请先签到。"))
     if registration.role not in selectors.SCORING_ROLES:
         raise ValidationError(_("观众和路演团队不参与评分。"))
+    if permissions.role_refusal(actor, event, registration.role, registration.organisation) is not None:
+        raise ValidationError(
+            _("您已不具备“%(role)s”的参会身份，不能评分。") % {"role": registration.get_role_display()}
+        )
+    if permissions.is_own_slot(actor, registration, slot):
+        raise ValidationError(_("不能为本单位的路演项目评分。"))
     clean, total = _sheet(event, _filled(items), registration.role)
     note = (note or "").strip()
     if not clean and not want_to_talk:

@@ -9,6 +9,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
+from django.db import OperationalError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -64,11 +65,6 @@ def _managed_event(request: HttpRequest, pk: Any) -> Event:
     return event
 
 
-def _registration_open(event: Event) -> bool:
-    closes = event.registration_closes_at
-    return event.status == Event.Status.OPEN and (closes is None or closes > timezone.now())
-
-
 # -- the calendar and the event page --------------------------------------------------------------------
 def event_list(request: HttpRequest) -> HttpResponse:
     tab = "past" if request.GET.get("tab") == "past" else "upcoming"
@@ -105,9 +101,12 @@ def event_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "invitations": selectors.event_invitations(event),
             "registered": registered,
             "places_left": max(event.capacity - registered, 0),
-            "registration_open": _registration_open(event),
+            "registration_open": permissions.registration_open(event),
+            "registration_closes": permissions.registration_closes(event),
             "mine": mine,
-            "registration_form": RegistrationForm(organisations=organisations)
+            "registration_form": RegistrationForm(
+                organisations=organisations, roles=permissions.registration_roles(request.user, event)
+            )
             if request.user.is_authenticated
             else None,
             "can_manage": can_manage,
@@ -293,15 +292,21 @@ def invitation_delete(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def register(request: HttpRequest, pk: int) -> HttpResponse:
     event = selectors.event_get(viewer=request.user, pk=pk)
+    # Every role is accepted here: the service says why one is refused.
     form = RegistrationForm(request.POST, organisations=viewer_organisations(viewer=request.user))
     if not form.is_valid():
         _errors_as_messages(request, form)
-    else:
+        return redirect("events:detail", pk=pk)
+    try:
         _run(
             request,
             lambda: services.registration_create(actor=request.user, event=event, **form.cleaned_data),
             _("报名成功。活动当天请到签到处签到。"),
         )
+    except OperationalError:
+        # SQLite ignores the event-row lock and answers "database is locked" when two
+        # registrations race past its busy timeout; the transaction rolled back, so try again.
+        messages.error(request, _("报名人数较多，请稍后重试。"))
     return redirect("events:detail", pk=pk)
 
 
@@ -381,6 +386,7 @@ def checkin(request: HttpRequest, pk: int) -> HttpResponse:
         "events/checkin.html",
         {
             "event": event,
+            "door_shut": permissions.check_in_refusal(event) if event.status == Event.Status.OPEN else "",
             "form": form,
             "q": q,
             "page": page,
@@ -391,14 +397,18 @@ def checkin(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 # -- the live page ---------------------------------------------------------------------------------------
-def _live_refusal(event: Event, registration: Registration | None) -> str:
-    """Why the viewer may not score (an empty string when it may)."""
+def _live_refusal(request: HttpRequest, event: Event, registration: Registration | None) -> str:
+    """Why the viewer may not score (an empty string when it may); the service has the last word."""
     if registration is None or registration.status != Registration.Status.REGISTERED:
         return _("请先报名并签到。") if event.status == Event.Status.OPEN else _("您未报名该活动。")
+    if event.status == Event.Status.OPEN and (closed := permissions.scoring_refusal(event)):
+        return closed
     if registration.checked_in_at is None:
         return _("请先签到。")
     if registration.role not in selectors.SCORING_ROLES:
         return _("观众和路演团队不参与评分。")
+    if permissions.role_refusal(request.user, event, registration.role, registration.organisation):
+        return _("您已不具备“%(role)s”的参会身份，不能评分。") % {"role": registration.get_role_display()}
     return ""
 
 
@@ -428,6 +438,7 @@ def live(request: HttpRequest, pk: int) -> HttpResponse:
                 messages.success(request, _("“%(t)s”的评价已保存。") % {"t": slot.title})
                 return redirect(reverse("events:live", args=[pk]) + f"#slot-{slot.pk}")
         bound = (slot.pk, form)
+    own = permissions.own_organisation_ids(request.user, registration)
     rows = []
     for slot, feedback in selectors.live_rows(viewer=request.user, event=event):
         if bound is not None and bound[0] == slot.pk:
@@ -436,7 +447,7 @@ def live(request: HttpRequest, pk: int) -> HttpResponse:
             form = FeedbackForm(
                 prefix=f"s{slot.pk}", criteria=criteria, initial=FeedbackForm.initial_from(feedback)
             )
-        rows.append((slot, feedback, form))
+        rows.append((slot, feedback, form, slot.organisation_id in own))
     return render(
         request,
         "events/live.html",
@@ -444,7 +455,7 @@ def live(request: HttpRequest, pk: int) -> HttpResponse:
             "event": event,
             "rows": rows,
             "registration": registration,
-            "refusal": _live_refusal(event, registration),
+            "refusal": _live_refusal(request, event, registration),
             "criteria": criteria,
             "scores_optional": registration is not None and registration.role != Registration.Role.EXPERT,
         },
