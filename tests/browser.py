@@ -63,3 +63,52 @@ def went_stale(element):
         return False
 
     return condition
+
+
+def wait(browser, seconds=15):
+    return WebDriverWait(browser, seconds)
+
+
+def marked(name):
+    """The locator of an element by its data-testid."""
+    return (By.CSS_SELECTOR, f"[data-testid={name}]")
+
+
+def shown(browser, name):
+    return wait(browser).until(ec.visibility_of_element_located(marked(name)))
+
+
+def type_into(browser, element_id, text):
+    field = browser.find_element(By.ID, element_id)
+    field.clear()
+    field.send_keys(text)
+
+
+def pick_date(browser, element_id, day):
+    # A date input's typed format follows the browser's locale; a person uses the picker.
+    field = browser.find_element(By.ID, element_id)
+    browser.execute_script(
+        "arguments[0].value = arguments[1];arguments[0].dispatchEvent(new Event('change', {bubbles: true}));",
+        field,
+        day.isoformat(),
+    )
+
+
+def choose(browser, element_id, label):
+    from selenium.webdriver.support.ui import Select
+
+    Select(browser.find_element(By.ID, element_id)).select_by_visible_text(label)
+
+
+def click(browser, element):
+    """Scroll a control into view (small screens) and click it as a finger would."""
+    browser.execute_script("arguments[0].scrollIntoView({block: 'center'})", element)
+    element.click()
+
+
+def submit_and_follow(browser, button, url_pattern):
+    """Click a submit button and wait for the page it leads to (the old page goes stale)."""
+    click(browser, button)
+    wait(browser).until(went_stale(button))
+    wait(browser).until(ec.url_matches(url_pattern))
+    wait(browser).until(lambda b: b.execute_script("return document.readyState") == "complete")

@@ -19,10 +19,9 @@ from decimal import Decimal
 
 import pytest
 from django.utils import timezone
-from selenium.common.exceptions import WebDriverException
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support import expected_conditions as ec
-from selenium.webdriver.support.ui import Select, WebDriverWait
+from selenium.webdriver.support.ui import Select
 
 from hebi.catalog.reference import load_reference as load_catalog_reference
 from hebi.challenges import panels
@@ -38,7 +37,18 @@ from hebi.challenges.reference import load_reference as load_challenge_reference
 from hebi.core.roles import Role
 from hebi.events import services as event_services
 from hebi.events.models import Event, EventSlot, Registration, SlotFeedback
-from tests.browser import sign_in
+from tests.browser import (
+    choose,
+    click,
+    marked,
+    pick_date,
+    shown,
+    sign_in,
+    submit_and_follow,
+    type_into,
+    wait,
+    went_stale,
+)
 from tests.challenge_factories import (
     declare,
     make_application,
@@ -73,67 +83,6 @@ TOTALS = [(95, 90), (90, 80), (85, 70), (80, 60), (60, 50)]
 
 
 # -- small helpers -------------------------------------------------------------------------------------
-def wait(browser, seconds=15):
-    return WebDriverWait(browser, seconds)
-
-
-def marked(name):
-    return (By.CSS_SELECTOR, f"[data-testid={name}]")
-
-
-def shown(browser, name):
-    return wait(browser).until(ec.visibility_of_element_located(marked(name)))
-
-
-def type_into(browser, element_id, text):
-    field = browser.find_element(By.ID, element_id)
-    field.clear()
-    field.send_keys(text)
-
-
-def pick_date(browser, element_id, day):
-    # A date input's typed format follows the browser's locale; a person uses the picker.
-    field = browser.find_element(By.ID, element_id)
-    browser.execute_script(
-        "arguments[0].value = arguments[1];arguments[0].dispatchEvent(new Event('change', {bubbles: true}));",
-        field,
-        day.isoformat(),
-    )
-
-
-def choose(browser, element_id, label):
-    Select(browser.find_element(By.ID, element_id)).select_by_visible_text(label)
-
-
-def click(browser, element):
-    """Scroll a control into view (small screens) and click it as a finger would."""
-    browser.execute_script("arguments[0].scrollIntoView({block: 'center'})", element)
-    element.click()
-
-
-def gone(element):
-    """The element's page was replaced. Like ec.staleness_of, but chromedriver sometimes answers a
-    probe made mid-navigation with a plain WebDriverException ("Node with given id does not belong
-    to the document") rather than StaleElementReferenceException (its subclass): both mean gone."""
-
-    def check(_driver):
-        try:
-            element.is_enabled()
-        except WebDriverException:
-            return True
-        return False
-
-    return check
-
-
-def submit_and_follow(browser, button, url_pattern):
-    """Click a submit button and wait for the page it leads to (the old page goes stale)."""
-    click(browser, button)
-    wait(browser).until(gone(button))
-    wait(browser).until(ec.url_matches(url_pattern))
-    wait(browser).until(lambda b: b.execute_script("return document.readyState") == "complete")
-
-
 def messages_text(browser):
     return " ".join(e.text for e in browser.find_elements(By.CSS_SELECTOR, ".messages"))
 
@@ -353,7 +302,7 @@ def test_experts_score_on_their_phones_and_the_decision_leads_to_a_milestone_con
                     if code != "approach":
                         form.find_element(By.NAME, code).send_keys(value)
                 click(browser, form.find_element(*marked("submit-score")))
-                wait(browser).until(gone(form))
+                wait(browser).until(went_stale(form))
                 form = shown(browser, "score-form")
                 assert "“技术路线先进性与可行性”的分数应在 0 到 30 之间。" in form.text
                 fits_the_screen(browser)

@@ -16,7 +16,7 @@ from django.test import Client
 from django.utils import timezone
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support import expected_conditions as ec
-from selenium.webdriver.support.ui import Select, WebDriverWait
+from selenium.webdriver.support.ui import Select
 
 from hebi.catalog.reference import load_reference as load_catalog_reference
 from hebi.contracts.licence_services import add_months
@@ -26,7 +26,16 @@ from hebi.core.roles import Role
 from hebi.deals.models import Engagement, TransferProject
 from hebi.matching import services as matching_services
 from hebi.matching.models import Match
-from tests.browser import sign_in, went_stale
+from tests.browser import (
+    choose,
+    marked,
+    pick_date,
+    shown,
+    sign_in,
+    submit_and_follow,
+    type_into,
+    wait,
+)
 from tests.factories import MembershipFactory, OrganisationFactory, UserFactory
 from tests.test_catalog import make_need, make_result
 from tests.test_contracts import BUYER_USCC, SELLER_USCC, add_regions, registered
@@ -56,45 +65,6 @@ def cast():
     rita = UserFactory(username="rita", display_name="丽塔")
     MembershipFactory(user=rita, organisation=bureau, role=Role.REGISTRY_OFFICER)
     return institute, enterprise, tess, charlie, rita
-
-
-def wait(browser, seconds=15):
-    return WebDriverWait(browser, seconds)
-
-
-def marked(name):
-    return (By.CSS_SELECTOR, f"[data-testid={name}]")
-
-
-def shown(browser, name):
-    return wait(browser).until(ec.visibility_of_element_located(marked(name)))
-
-
-def type_into(browser, element_id, text):
-    field = browser.find_element(By.ID, element_id)
-    field.clear()
-    field.send_keys(text)
-
-
-def pick_date(browser, element_id, day):
-    # A date input's typed format follows the browser's locale; a person uses the picker.
-    field = browser.find_element(By.ID, element_id)
-    browser.execute_script(
-        "arguments[0].value = arguments[1];arguments[0].dispatchEvent(new Event('change', {bubbles: true}));",
-        field,
-        day.isoformat(),
-    )
-
-
-def choose(browser, element_id, label):
-    Select(browser.find_element(By.ID, element_id)).select_by_visible_text(label)
-
-
-def submit_and_follow(browser, button, url_pattern):
-    """Click a submit button and wait for the page it leads to (the old page goes stale)."""
-    button.click()
-    wait(browser).until(went_stale(button))
-    wait(browser).until(ec.url_matches(url_pattern))
 
 
 def messages_text(browser):

@@ -29,26 +29,14 @@ from hebi.catalog.models import TechField
 from hebi.catalog.workflow import status_history, status_label
 from hebi.challenges import permissions, selectors, services
 from hebi.challenges.models import Application, Challenge, ChallengeQuestion, Rubric
-from hebi.core.api import UserLanguageMixin
+from hebi.core.api import UserLanguageMixin, id_field, pk_or_404
 from hebi.core.converters import parse_id
 from hebi.core.permissions import can_contribute, roles_by_org
 from hebi.orgs.models import Organisation
 
 User = get_user_model()
-MAX_ID = 10**18 - 1
 TAG_CALLS = ["challenges"]
 TAG_APPLICATIONS = ["challenge-applications"]
-
-
-def _pk(value: Any) -> int:
-    pk = parse_id(value)
-    if pk is None:
-        raise Http404
-    return pk
-
-
-def _id_field(**kwargs: Any) -> serializers.IntegerField:
-    return serializers.IntegerField(min_value=1, max_value=MAX_ID, **kwargs)
 
 
 class ChallengeStatusChangeSerializer(serializers.Serializer):
@@ -170,9 +158,7 @@ class ChallengeSerializer(serializers.ModelSerializer):
 class ChallengeWriteSerializer(serializers.Serializer):
     """Every field is optional here: the service names what is missing, in one answer."""
 
-    issuer = _id_field(
-        required=False, help_text="发榜单位 id（企业或政府部门；仅创建时，只属于一个时可省略）"
-    )
+    issuer = id_field(required=False, help_text="发榜单位 id（企业或政府部门；仅创建时，只属于一个时可省略）")
     title = serializers.CharField(max_length=200, required=False, allow_blank=True)
     field = serializers.SlugRelatedField(
         slug_field="code", queryset=TechField.objects.all(), required=False, allow_null=True
@@ -192,7 +178,7 @@ class ChallengeWriteSerializer(serializers.Serializer):
         required=False,
         help_text="默认 challenge-2024",
     )
-    contact = _id_field(required=False, allow_null=True, help_text="联系人（发榜单位成员）用户 id")
+    contact = id_field(required=False, allow_null=True, help_text="联系人（发榜单位成员）用户 id")
     indicators = ChallengeIndicatorSerializer(many=True, required=False)
     milestones = ChallengeRequiredMilestoneSerializer(many=True, required=False)
 
@@ -258,7 +244,7 @@ class ChallengeViewSet(UserLanguageMixin, mixins.ListModelMixin, viewsets.Generi
         )
 
     def get_object(self) -> Challenge:
-        return selectors.challenge_get(viewer=self.request.user, pk=_pk(self.kwargs.get("pk")))
+        return selectors.challenge_get(viewer=self.request.user, pk=pk_or_404(self.kwargs.get("pk")))
 
     def _answer(self, challenge: Challenge, code: int = status.HTTP_200_OK) -> Response:
         fresh = selectors.challenge_get(viewer=self.request.user, pk=challenge.pk)
@@ -372,7 +358,7 @@ class ChallengeViewSet(UserLanguageMixin, mixins.ListModelMixin, viewsets.Generi
 class ChallengeQuestionSerializer(serializers.ModelSerializer):
     asked_by = serializers.SerializerMethodField(help_text="提问人：仅提问人本人、发榜单位和秘书处可见")
     answered_by: serializers.Field = serializers.StringRelatedField(read_only=True)
-    challenge = _id_field(source="challenge_id", help_text="榜单 id")
+    challenge = id_field(source="challenge_id", help_text="榜单 id")
 
     def get_asked_by(self, question: ChallengeQuestion) -> str | None:
         """Who asks shows interest in a call: not something to tell the other applicants."""
@@ -419,7 +405,7 @@ class ChallengeQuestionViewSet(UserLanguageMixin, mixins.ListModelMixin, viewset
     http_method_names = ["get", "post", "head", "options"]
 
     def _challenge(self, value: Any) -> Challenge:
-        return selectors.challenge_get(viewer=self.request.user, pk=_pk(value))
+        return selectors.challenge_get(viewer=self.request.user, pk=pk_or_404(value))
 
     def get_queryset(self):  # type: ignore[no-untyped-def]
         if getattr(self, "swagger_fake_view", False):  # the schema generator has no challenge
@@ -430,7 +416,7 @@ class ChallengeQuestionViewSet(UserLanguageMixin, mixins.ListModelMixin, viewset
         )
 
     def get_object(self) -> ChallengeQuestion:
-        return selectors.question_get(viewer=self.request.user, pk=_pk(self.kwargs.get("pk")))
+        return selectors.question_get(viewer=self.request.user, pk=pk_or_404(self.kwargs.get("pk")))
 
     def retrieve(self, request: Request, pk: str | None = None) -> Response:
         return Response(self.get_serializer(self.get_object()).data)
@@ -467,9 +453,9 @@ class ChallengeQuestionViewSet(UserLanguageMixin, mixins.ListModelMixin, viewset
 # -- applications -----------------------------------------------------------------------------------
 class ChallengeApplicationMemberSerializer(serializers.Serializer):
     name = serializers.CharField(max_length=60, required=False, allow_blank=True, default="")
-    organisation = _id_field(help_text="单位 id（牵头单位或联合单位）")
+    organisation = id_field(help_text="单位 id（牵头单位或联合单位）")
     role = serializers.CharField(max_length=100, required=False, allow_blank=True, default="")
-    user = _id_field(required=False, allow_null=True, help_text="平台账号 id（可不填）")
+    user = id_field(required=False, allow_null=True, help_text="平台账号 id（可不填）")
     is_lead = serializers.BooleanField(read_only=True, help_text="第一位为项目负责人")
 
 
@@ -547,11 +533,9 @@ class ChallengeApplicationSerializer(serializers.ModelSerializer):
 class ChallengeApplicationWriteSerializer(serializers.Serializer):
     """Every field is optional here: the service names what is missing, in one answer."""
 
-    challenge = _id_field(required=False, help_text="榜单 id（仅创建时）")
-    lead = _id_field(required=False, help_text="牵头单位 id（仅创建时；只属于一个单位时可省略）")
-    partners = serializers.ListField(
-        child=_id_field(), required=False, max_length=20, help_text="联合单位 id"
-    )
+    challenge = id_field(required=False, help_text="榜单 id（仅创建时）")
+    lead = id_field(required=False, help_text="牵头单位 id（仅创建时；只属于一个单位时可省略）")
+    partners = serializers.ListField(child=id_field(), required=False, max_length=20, help_text="联合单位 id")
     title = serializers.CharField(max_length=200, required=False, allow_blank=True)
     approach = serializers.CharField(max_length=5000, required=False, allow_blank=True)
     trl_now = serializers.IntegerField(required=False, min_value=1, max_value=9)
@@ -623,7 +607,7 @@ class ChallengeApplicationViewSet(UserLanguageMixin, mixins.ListModelMixin, view
         )
 
     def get_object(self) -> Application:
-        return selectors.application_get(viewer=self.request.user, pk=_pk(self.kwargs.get("pk")))
+        return selectors.application_get(viewer=self.request.user, pk=pk_or_404(self.kwargs.get("pk")))
 
     def _answer(self, application: Application, code: int = status.HTTP_200_OK) -> Response:
         fresh = selectors.application_get(viewer=self.request.user, pk=application.pk)

@@ -9,7 +9,6 @@ from decimal import Decimal
 from typing import Any
 
 from django.core.exceptions import ValidationError
-from django.http import Http404
 from django.urls import URLPattern
 from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
@@ -32,27 +31,13 @@ from hebi.challenges.models import (
     Penalty,
     Tranche,
 )
-from hebi.core.api import UserLanguageMixin
-from hebi.core.converters import parse_id
+from hebi.core.api import UserLanguageMixin, id_field, pk_or_404
 
 TAGS = ["milestone-contracts"]
-# Ids are bounded like `<id:pk>` (18 digits): a larger number overflows the database's integer.
-MAX_ID = 10**18 - 1
-
-
-def _pk(value: Any) -> int:
-    pk = parse_id(value)
-    if pk is None:
-        raise Http404
-    return pk
 
 
 def _money(**kwargs: Any) -> serializers.DecimalField:
     return serializers.DecimalField(max_digits=14, decimal_places=2, **kwargs)
-
-
-def _id(**kwargs: Any) -> serializers.IntegerField:
-    return serializers.IntegerField(min_value=1, max_value=MAX_ID, **kwargs)
 
 
 def _date(**kwargs: Any) -> serializers.DateField:
@@ -248,7 +233,7 @@ class ContractMilestoneInputSerializer(serializers.Serializer):
 
 
 class MilestoneContractCreateSerializer(serializers.Serializer):
-    application = _id(help_text="揭榜成功的申报 id")
+    application = id_field(help_text="揭榜成功的申报 id")
     signed_on = _date(required=False, allow_null=True, default=None)
     starts_on = _date(required=False, allow_null=True, default=None)
     ends_on = _date(
@@ -267,7 +252,7 @@ class MilestoneContractTerminateSerializer(serializers.Serializer):
 class ContractPenaltyInputSerializer(serializers.Serializer):
     description = serializers.CharField(max_length=2000, required=False, allow_blank=True, default="")
     amount = _money(required=False, allow_null=True, default=None, help_text="收回/扣减金额（元）")
-    milestone = _id(required=False, allow_null=True, default=None, help_text="相关节点 id")
+    milestone = id_field(required=False, allow_null=True, default=None, help_text="相关节点 id")
 
 
 class MilestoneReviewInputSerializer(serializers.Serializer):
@@ -283,11 +268,11 @@ class MilestoneTrancheInputSerializer(serializers.Serializer):
 
 
 class MilestonePanelInputSerializer(serializers.Serializer):
-    experts = serializers.ListField(child=_id(), max_length=100, help_text="专家（专家库记录）id 列表")
+    experts = serializers.ListField(child=id_field(), max_length=100, help_text="专家（专家库记录）id 列表")
 
 
 class MilestoneVerdictInputSerializer(serializers.Serializer):
-    panel = _id(help_text="节点考核专家组 id")
+    panel = id_field(help_text="节点考核专家组 id")
     verdict = serializers.CharField(
         max_length=10, help_text="pass（通过）、extend（延期整改）或 fail（不通过）"
     )
@@ -350,7 +335,7 @@ class MilestoneContractViewSet(
         ).prefetch_related(*CONTRACT_PREFETCH)
 
     def get_object(self) -> MilestoneContract:
-        return _contract(self.request.user, _pk(self.kwargs.get("pk")))
+        return _contract(self.request.user, pk_or_404(self.kwargs.get("pk")))
 
     @extend_schema(
         tags=TAGS,
@@ -404,7 +389,7 @@ class MilestoneContractViewSet(
         data = dict(serializer.validated_data)
         milestone = None
         if data["milestone"] is not None:
-            milestone = ContractMilestone.objects.filter(pk=_pk(data["milestone"])).first()
+            milestone = ContractMilestone.objects.filter(pk=pk_or_404(data["milestone"])).first()
             if milestone is None:
                 raise ValidationError({"milestone": _("该节点不属于本军令状。")})
         penalty = milestones.penalty_record(
@@ -430,7 +415,7 @@ class ContractMilestoneViewSet(UserLanguageMixin, mixins.RetrieveModelMixin, vie
         ).prefetch_related(*MILESTONE_PREFETCH)
 
     def get_object(self) -> ContractMilestone:
-        return _milestone(self.request.user, _pk(self.kwargs.get("pk")))
+        return _milestone(self.request.user, pk_or_404(self.kwargs.get("pk")))
 
     @extend_schema(
         tags=TAGS,

@@ -31,37 +31,12 @@ from hebi.challenges.models import (
     RubricCriterion,
     Score,
 )
-from hebi.core.api import UserLanguageMixin
+from hebi.core.api import IdField, UserLanguageMixin, id_field, pk_or_404
 from hebi.core.converters import parse_id
 from hebi.orgs.models import Organisation
 
 User = get_user_model()
 TAGS = ["challenge-review"]
-
-
-class IdField(serializers.PrimaryKeyRelatedField):
-    """A primary key bounded like `<id:pk>`: an absurd number is "not found", not a database error."""
-
-    def to_internal_value(self, data: Any) -> Any:
-        if isinstance(data, bool) or parse_id(data) is None:
-            self.fail("does_not_exist", pk_value=data)
-        return super().to_internal_value(data)
-
-
-# The largest id `<id:pk>` and parse_id accept (18 digits): bigger numbers overflow the database driver.
-MAX_ID = 10**18 - 1
-
-
-def id_field(**kwargs: Any) -> serializers.IntegerField:
-    """An integer id in the body, bounded like `<id:pk>`: out of range is a 400, not a 500."""
-    return serializers.IntegerField(min_value=1, max_value=MAX_ID, **kwargs)
-
-
-def _pk(value: Any) -> int:
-    pk = parse_id(value)
-    if pk is None:
-        raise Http404
-    return pk
 
 
 ORGS = Organisation.objects.filter(is_active=True)
@@ -176,7 +151,7 @@ class ExpertViewSet(
         )
 
     def get_object(self) -> ExpertProfile:
-        return review_selectors.expert_get(viewer=self.request.user, pk=_pk(self.kwargs.get("pk")))
+        return review_selectors.expert_get(viewer=self.request.user, pk=pk_or_404(self.kwargs.get("pk")))
 
     def list(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         permissions.require_secretariat(request.user)
@@ -250,7 +225,7 @@ class ExpertConflictViewSet(
         return review_selectors.expert_conflicts(profile)
 
     def get_object(self) -> DeclaredConflict:
-        found = self.get_queryset().filter(pk=_pk(self.kwargs.get("pk"))).first()
+        found = self.get_queryset().filter(pk=pk_or_404(self.kwargs.get("pk"))).first()
         if found is None:
             raise Http404
         return found
@@ -369,7 +344,7 @@ class PanelViewSet(
         return review_selectors.panels_visible(viewer=self.request.user).order_by("-created_at", "-id")
 
     def get_object(self) -> Panel:
-        return review_selectors.panel_get(viewer=self.request.user, pk=_pk(self.kwargs.get("pk")))
+        return review_selectors.panel_get(viewer=self.request.user, pk=pk_or_404(self.kwargs.get("pk")))
 
     @extend_schema(
         tags=TAGS,
@@ -532,7 +507,7 @@ class RankingSerializer(serializers.Serializer):
 
 
 def _secretariat_challenge(request: Request, pk: str) -> Any:
-    challenge = selectors.challenge_get(viewer=request.user, pk=_pk(pk))
+    challenge = selectors.challenge_get(viewer=request.user, pk=pk_or_404(pk))
     permissions.require_secretariat(request.user)
     return challenge
 

@@ -11,7 +11,6 @@ import json
 from typing import Any
 
 from django.core.exceptions import ValidationError
-from django.http import Http404
 from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_field, extend_schema_view
@@ -33,19 +32,9 @@ from hebi.contracts.models import (
     TechContract,
 )
 from hebi.contracts.permissions import can_edit, require_edit
-from hebi.core.api import UserLanguageMixin
-from hebi.core.converters import parse_id
+from hebi.core.api import MAX_ID, UserLanguageMixin, pk_or_404
 from hebi.orgs.models import Organisation
 from hebi.orgs.selectors import viewer_organisations
-
-MAX_ID = 10**18 - 1
-
-
-def _pk(value: Any) -> int:
-    pk = parse_id(value)
-    if pk is None:
-        raise Http404
-    return pk
 
 
 # -- reference data ------------------------------------------------------------------------------
@@ -399,7 +388,7 @@ class ContractViewSet(UserLanguageMixin, mixins.ListModelMixin, viewsets.Generic
         return selectors.contract_list(viewer=self.request.user, filters=filters)
 
     def get_object(self) -> TechContract:
-        return selectors.contract_get(viewer=self.request.user, pk=_pk(self.kwargs.get("pk")))
+        return selectors.contract_get(viewer=self.request.user, pk=pk_or_404(self.kwargs.get("pk")))
 
     def _answer(self, contract: TechContract, code: int = status.HTTP_200_OK) -> Response:
         fresh = selectors.contract_get(viewer=self.request.user, pk=contract.pk)

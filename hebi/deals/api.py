@@ -21,7 +21,7 @@ from rest_framework.response import Response
 
 from hebi.catalog.models import Achievement, Need
 from hebi.catalog.workflow import status_history, status_label
-from hebi.core.api import UserLanguageMixin
+from hebi.core.api import IdField, UserLanguageMixin, pk_or_404
 from hebi.core.converters import parse_id
 from hebi.deals import permissions, selectors, services
 from hebi.deals.models import Engagement, Funding, TransferProject, WorkTeam
@@ -29,22 +29,6 @@ from hebi.matching.models import Match
 from hebi.orgs.models import Organisation
 
 User = get_user_model()
-
-
-class IdField(serializers.PrimaryKeyRelatedField):
-    """A primary key bounded like `<id:pk>`: an absurd number is "not found", not a database error."""
-
-    def to_internal_value(self, data: Any) -> Any:
-        if isinstance(data, bool) or parse_id(data) is None:
-            self.fail("does_not_exist", pk_value=data)
-        return super().to_internal_value(data)
-
-
-def _pk(value: Any) -> int:
-    pk = parse_id(value)
-    if pk is None:
-        raise Http404
-    return pk
 
 
 def _date_param(params: Any, name: str) -> datetime.date | None:
@@ -155,7 +139,7 @@ class EngagementViewSet(
         )
 
     def get_object(self) -> Engagement:
-        return selectors.engagement_get(viewer=self.request.user, pk=_pk(self.kwargs.get("pk")))
+        return selectors.engagement_get(viewer=self.request.user, pk=pk_or_404(self.kwargs.get("pk")))
 
     def _fresh(self, engagement: Engagement, code: int = status.HTTP_200_OK) -> Response:
         return Response(self.get_serializer(self.get_object_by_pk(engagement.pk)).data, status=code)
@@ -422,7 +406,7 @@ class TransferProjectViewSet(
         ).prefetch_related("achievements", "members", "periods__host")
 
     def get_object(self) -> TransferProject:
-        return selectors.project_get(viewer=self.request.user, pk=_pk(self.kwargs.get("pk")))
+        return selectors.project_get(viewer=self.request.user, pk=pk_or_404(self.kwargs.get("pk")))
 
     def _fresh(self, project: TransferProject, code: int = status.HTTP_200_OK) -> Response:
         fresh = selectors.project_get(viewer=self.request.user, pk=project.pk)
@@ -523,7 +507,7 @@ class TransferProjectViewSet(
     @action(detail=True, methods=["delete"], url_path=r"fundings/(?P<funding_id>[0-9]{1,18})")
     def funding_delete(self, request: Request, pk: str | None = None, funding_id: str = "") -> Response:
         project = self.get_object()
-        funding = project.fundings.filter(pk=_pk(funding_id)).first()
+        funding = project.fundings.filter(pk=pk_or_404(funding_id)).first()
         if funding is None:
             raise Http404
         if not permissions.can_edit_project(request.user, project):

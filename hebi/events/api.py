@@ -20,9 +20,8 @@ from rest_framework.response import Response
 
 from hebi.catalog.models import Achievement
 from hebi.challenges.models import Rubric
-from hebi.core.api import UserLanguageMixin
+from hebi.core.api import IdField, UserLanguageMixin, pk_or_404
 from hebi.core.converters import parse_id
-from hebi.deals.api import IdField
 from hebi.deals.models import TransferProject
 from hebi.events import permissions, selectors, services
 from hebi.events.models import Event, EventSlot, Invitation, Registration, SlotFeedback
@@ -30,13 +29,6 @@ from hebi.orgs.models import Organisation
 
 ORGS = Organisation.objects.filter(is_active=True)
 TAG = "events"
-
-
-def _pk(value: Any) -> int:
-    pk = parse_id(value)
-    if pk is None:
-        raise Http404
-    return pk
 
 
 def _person(user: Any) -> str:
@@ -394,7 +386,7 @@ class EventViewSet(
         return EventDetailSerializer if self.action == "retrieve" else EventSerializer
 
     def get_object(self) -> Event:
-        return selectors.event_get(viewer=self.request.user, pk=_pk(self.kwargs.get("pk")))
+        return selectors.event_get(viewer=self.request.user, pk=pk_or_404(self.kwargs.get("pk")))
 
     def _fresh(self, event: Event, code: int = status.HTTP_200_OK) -> Response:
         fresh = selectors.event_get(viewer=self.request.user, pk=event.pk)
@@ -481,7 +473,7 @@ class EventViewSet(
     @extend_schema(tags=[TAG], responses=EventReportSerializer, summary="活动报告（主办单位与秘书处）")
     @action(detail=True, methods=["get"])
     def report(self, request: Request, pk: str | None = None) -> Response:
-        event = selectors.event_private_get(viewer=request.user, pk=_pk(pk))
+        event = selectors.event_private_get(viewer=request.user, pk=pk_or_404(pk))
         return Response(EventReportSerializer(selectors.event_report(event)).data)
 
 
@@ -518,7 +510,7 @@ class EventSlotViewSet(
         return qs.select_related("organisation").order_by("event_id", "order", "id")
 
     def get_object(self) -> EventSlot:
-        slot = self.get_queryset().filter(pk=_pk(self.kwargs.get("pk"))).select_related("event").first()
+        slot = self.get_queryset().filter(pk=pk_or_404(self.kwargs.get("pk"))).select_related("event").first()
         if slot is None:
             raise Http404(_("没有找到该路演项目。"))
         return slot
@@ -577,7 +569,9 @@ class InvitationViewSet(
         return qs.select_related("organisation").order_by("event_id", "kind", "id")
 
     def get_object(self) -> Invitation:
-        invitation = self.get_queryset().filter(pk=_pk(self.kwargs.get("pk"))).select_related("event").first()
+        invitation = (
+            self.get_queryset().filter(pk=pk_or_404(self.kwargs.get("pk"))).select_related("event").first()
+        )
         if invitation is None:
             raise Http404(_("没有找到该邀请。"))
         return invitation
@@ -615,7 +609,7 @@ class RegistrationViewSet(UserLanguageMixin, viewsets.ReadOnlyModelViewSet):
         return qs.order_by("event_id", "created_at", "id")
 
     def get_object(self) -> Registration:
-        return selectors.registration_get(viewer=self.request.user, pk=_pk(self.kwargs.get("pk")))
+        return selectors.registration_get(viewer=self.request.user, pk=pk_or_404(self.kwargs.get("pk")))
 
     @extend_schema(tags=[TAG], request=None, responses=EventRegistrationSerializer, summary="签到（主办方）")
     @action(detail=True, methods=["post"])
@@ -624,7 +618,7 @@ class RegistrationViewSet(UserLanguageMixin, viewsets.ReadOnlyModelViewSet):
         # else is refused (403) rather than told it does not exist.
         registration = (
             Registration.objects.filter(
-                pk=_pk(pk), event__in=selectors.events_visible(viewer=request.user).values("pk")
+                pk=pk_or_404(pk), event__in=selectors.events_visible(viewer=request.user).values("pk")
             )
             .select_related("event", "user", "organisation")
             .first()
@@ -670,7 +664,7 @@ class SlotFeedbackViewSet(
         return qs.order_by("slot__event_id", "slot__order", "slot_id", "id")
 
     def get_object(self) -> SlotFeedback:
-        return selectors.feedback_get(viewer=self.request.user, pk=_pk(self.kwargs.get("pk")))
+        return selectors.feedback_get(viewer=self.request.user, pk=pk_or_404(self.kwargs.get("pk")))
 
     def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         serializer = self.get_serializer(data=request.data)

@@ -17,21 +17,11 @@ from rest_framework.views import APIView
 
 from hebi.catalog import selectors as catalog
 from hebi.catalog.workflow import status_history
-from hebi.core.api import UserLanguageMixin
-from hebi.core.converters import parse_id
+from hebi.core.api import MAX_ID, UserLanguageMixin, pk_or_404
 from hebi.core.models import Notification
 from hebi.matching import selectors, services
 from hebi.matching.engine import Reason, summary
 from hebi.matching.models import Kind, Match
-
-MAX_ID = 10**18 - 1
-
-
-def _pk(value: Any) -> int:
-    pk = parse_id(value)
-    if pk is None:
-        raise Http404
-    return pk
 
 
 # -- ranked matches ------------------------------------------------------------------------------
@@ -116,7 +106,7 @@ class NeedMatchesView(UserLanguageMixin, APIView):
         summary="需求匹配的科技成果（按匹配度排序，附匹配理由）",
     )
     def get(self, request: Request, pk: str) -> Response:
-        need = catalog.need_get(viewer=request.user, pk=_pk(pk))
+        need = catalog.need_get(viewer=request.user, pk=pk_or_404(pk))
         data = {
             "need": need.pk,
             "pending_vector": selectors.pending_vector(need, Kind.NEED),
@@ -133,7 +123,7 @@ class AchievementMatchesView(UserLanguageMixin, APIView):
         summary="成果的推送企业（匹配的技术需求）与匹配基金",
     )
     def get(self, request: Request, pk: str) -> Response:
-        achievement = catalog.achievement_get(viewer=request.user, pk=_pk(pk))
+        achievement = catalog.achievement_get(viewer=request.user, pk=pk_or_404(pk))
         data = {
             "achievement": achievement.pk,
             "pending_vector": selectors.pending_vector(achievement, Kind.ACHIEVEMENT),
@@ -286,7 +276,7 @@ class NotificationViewSet(UserLanguageMixin, mixins.ListModelMixin, viewsets.Gen
         return qs
 
     def get_object(self) -> Notification:
-        pk = _pk(self.kwargs.get("pk", ""))
+        pk = pk_or_404(self.kwargs.get("pk", ""))
         note = selectors.own_notifications(self.request.user).filter(pk=pk).first()
         if note is None:
             raise Http404
