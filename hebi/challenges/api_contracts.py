@@ -458,6 +458,7 @@ class ContractMilestoneViewSet(UserLanguageMixin, mixins.RetrieveModelMixin, vie
     @action(detail=True, methods=["post"])
     def panel(self, request: Request, pk: str | None = None) -> Response:
         milestone = self.get_object()
+        permissions.require_secretariat(request.user)  # 403 before any check of the body
         serializer = MilestonePanelInputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         ids = set(serializer.validated_data["experts"])

@@ -393,6 +393,20 @@ class AppPlan:
         )
 
 
+def _default_milestones(challenge: Challenge, plan: AppPlan) -> list[tuple[str, int, str, int]]:
+    """An application without its own milestones follows the call's required ones, the public
+    money asked (in 万元) split evenly, the last taking the remainder."""
+    required = list(challenge.milestones.order_by("month", "order", "id"))
+    if not required:
+        return []
+    share = plan.budget[1] // len(required)
+    rows = []
+    for i, m in enumerate(required):
+        amount = plan.budget[1] - share * (len(required) - 1) if i == len(required) - 1 else share
+        rows.append((m.title, m.month, m.deliverable, amount))
+    return rows
+
+
 def _application(
     ctx: Context, challenge: Challenge, plan: AppPlan, *, status: str, submitted_on: datetime.date | None
 ) -> Application:
@@ -430,7 +444,7 @@ def _application(
         ApplicationMilestone(
             application=application, title=name, month=month, deliverable=what, amount=amount * WAN, order=i
         )
-        for i, (name, month, what, amount) in enumerate(plan.milestones)
+        for i, (name, month, what, amount) in enumerate(plan.milestones or _default_milestones(challenge, plan))
     )
     created = moment((submitted_on or ctx.today) - datetime.timedelta(days=12), 14)
     backdate(application, created)
