@@ -440,11 +440,12 @@ def _application(
         )
         for i, (username, name, org, role) in enumerate(plan.members)
     )
+    steps = plan.milestones or _default_milestones(challenge, plan)
     ApplicationMilestone.objects.bulk_create(
         ApplicationMilestone(
             application=application, title=name, month=month, deliverable=what, amount=amount * WAN, order=i
         )
-        for i, (name, month, what, amount) in enumerate(plan.milestones or _default_milestones(challenge, plan))
+        for i, (name, month, what, amount) in enumerate(steps)
     )
     created = moment((submitted_on or ctx.today) - datetime.timedelta(days=12), 14)
     backdate(application, created)
