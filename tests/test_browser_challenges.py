@@ -25,6 +25,7 @@ from selenium.webdriver.support.ui import Select
 
 from hebi.catalog.reference import load_reference as load_catalog_reference
 from hebi.challenges import panels
+from hebi.challenges.milestones import add_months
 from hebi.challenges.models import (
     Application,
     Challenge,
@@ -103,6 +104,33 @@ def fits_the_screen(browser):
     assert width <= inner, f"{browser.current_url} scrolls sideways: {width} px > {inner} px"
 
 
+def accept_the_confirmation(browser, text):
+    """A final action asks first (提交后不能修改…); the person reads the question and says yes."""
+    alert = wait(browser).until(ec.alert_is_present())
+    assert text in alert.text, alert.text
+    browser.switch_to.alert.accept()
+
+
+def confirm_and_follow(browser, button, text, url_pattern):
+    """Like submit_and_follow, for a button that asks for confirmation before it submits."""
+    click(browser, button)
+    accept_the_confirmation(browser, text)
+    wait(browser).until(went_stale(button))
+    wait(browser).until(ec.url_matches(url_pattern))
+    wait(browser).until(lambda b: b.execute_script("return document.readyState") == "complete")
+
+
+def on_a_phone_it_fits(browser):
+    """The page, seen at a phone's size, needs no sideways scrolling; then back to the desk."""
+    size = browser.get_window_size()
+    browser.set_window_size(*PHONE)
+    try:
+        wait(browser).until(lambda b: b.execute_script("return window.innerWidth") == PHONE[0])
+        fits_the_screen(browser)
+    finally:
+        browser.set_window_size(size["width"], size["height"])
+
+
 def load_reference():
     # Transactional tests flush the rows the migrations loaded (fields, TRLs, rubrics, categories).
     load_catalog_reference()
@@ -121,6 +149,7 @@ def apply_through_the_form(browser, live_server, challenge_pk, title, approach):
     browser.get(f"{live_server.url}/challenges/{challenge_pk}/")
     click(browser, shown(browser, "apply"))
     wait(browser).until(ec.url_contains(f"/challenges/{challenge_pk}/apply/"))
+    on_a_phone_it_fits(browser)
     type_into(browser, "id_title", title)
     type_into(browser, "id_approach", approach)
     Select(browser.find_element(By.ID, "id_trl_now")).select_by_value("4")
@@ -140,7 +169,7 @@ def apply_through_the_form(browser, live_server, challenge_pk, title, approach):
     submit_and_follow(browser, browser.find_element(*marked("save")), r"/challenges/applications/\d+/$")
     assert "申报已保存为草稿" in messages_text(browser)
     assert shown(browser, "status").text == "草稿"
-    submit_and_follow(browser, shown(browser, "submit"), r"/challenges/applications/\d+/$")
+    confirm_and_follow(browser, shown(browser, "submit"), "确定提交申报？", r"/challenges/applications/\d+/$")
     assert "申报已提交" in messages_text(browser)
     assert shown(browser, "status").text == "已提交"
     return Application.objects.get(title=title)
@@ -162,6 +191,7 @@ def test_a_challenge_is_drafted_approved_applied_for_and_its_panel_formed_withou
     sign_in(browser, live_server, "charlie")
     browser.get(f"{live_server.url}/challenges/new/")
     wait(browser).until(ec.visibility_of_element_located((By.ID, "id_title")))
+    on_a_phone_it_fits(browser)
     assert Select(browser.find_element(By.ID, "id_issuer")).first_selected_option.text == enterprise.name
     type_into(browser, "id_title", TITLE)
     type_into(browser, "id_problem", "重卡电驱桥在长下坡和高温工况下温升过快，效率下降，需要高效热管理方案。")
@@ -186,7 +216,7 @@ def test_a_challenge_is_drafted_approved_applied_for_and_its_panel_formed_withou
     assert "300" in budget and "600" in budget and "900" in budget
     assert "持续输出功率" in browser.find_element(By.ID, "indicators").text
     assert "中期考核" in browser.find_element(By.ID, "milestones").text
-    submit_and_follow(browser, shown(browser, "submit"), re.escape(detail) + "$")
+    confirm_and_follow(browser, shown(browser, "submit"), "确定提交审核？", re.escape(detail) + "$")
     assert "已提交委员会秘书处审核" in messages_text(browser)
     assert shown(browser, "status").text == "待审核"
 
@@ -302,6 +332,7 @@ def test_experts_score_on_their_phones_and_the_decision_leads_to_a_milestone_con
                     if code != "approach":
                         form.find_element(By.NAME, code).send_keys(value)
                 click(browser, form.find_element(*marked("submit-score")))
+                accept_the_confirmation(browser, "评分提交后不能修改")
                 wait(browser).until(went_stale(form))
                 form = shown(browser, "score-form")
                 assert "“技术路线先进性与可行性”的分数应在 0 到 30 之间。" in form.text
@@ -316,9 +347,10 @@ def test_experts_score_on_their_phones_and_the_decision_leads_to_a_milestone_con
                 for code, value in sheet.items():
                     form.find_element(By.NAME, code).send_keys(value)
             form.find_element(By.NAME, "comment").send_keys(f"{expert.user.display_name}：方案可行。")
-            submit_and_follow(
+            confirm_and_follow(
                 browser,
                 form.find_element(*marked("submit-score")),
+                "评分提交后不能修改",
                 rf"/challenges/reviews/{panel.pk}/{application.pk}/$",
             )
             assert "评分已提交" in messages_text(browser)
@@ -344,7 +376,7 @@ def test_experts_score_on_their_phones_and_the_decision_leads_to_a_milestone_con
 
     # He closes the scoring and decides, with a category and a comment for each.
     ranking_url = f"{live_server.url}/challenges/{challenge.pk}/ranking/"
-    submit_and_follow(browser, shown(browser, "close-panel"), re.escape(ranking_url) + "$")
+    confirm_and_follow(browser, shown(browser, "close-panel"), "确定结束评分？", re.escape(ranking_url) + "$")
     assert "评分已结束" in messages_text(browser)
     click(browser, browser.find_element(By.CSS_SELECTOR, "main .btn[href$='/decide/']"))
     wait(browser).until(ec.url_contains(f"/challenges/{challenge.pk}/decide/"))
@@ -355,7 +387,9 @@ def test_experts_score_on_their_phones_and_the_decision_leads_to_a_milestone_con
     type_into(browser, f"id_comment_{jlu_app.pk}", "综合得分第一，油冷与热泵耦合路线清晰可行。")
     choose(browser, f"id_category_{cust_app.pk}", "综合排名未进入立项范围")
     type_into(browser, f"id_comment_{cust_app.pk}", "综合排名第二，相变储热方案的装车可靠性尚需验证。")
-    submit_and_follow(browser, shown(browser, "decide"), rf"/challenges/{challenge.pk}/decide/$")
+    confirm_and_follow(
+        browser, shown(browser, "decide"), "确定定榜？", rf"/challenges/{challenge.pk}/decide/$"
+    )
     assert "已定榜" in messages_text(browser)
     decided = shown(browser, "decided").text
     assert "揭榜成功" in decided and "未入选" in decided
@@ -391,11 +425,25 @@ def test_experts_score_on_their_phones_and_the_decision_leads_to_a_milestone_con
     assert [Decimal(m) for _t, _k, m in rows] == [Decimal("1500000")] * 2
     public = browser.find_element(By.ID, "id_amount_public").get_attribute("value")
     assert Decimal(public) == Decimal("3000000")
+    # The work starts a few days after the signing: the end and the due dates move with the start.
+    starts = TODAY + datetime.timedelta(days=5)
+    pick_date(browser, "id_starts_on", starts)
+    assert (
+        browser.find_element(By.ID, "id_ends_on").get_attribute("value") == add_months(starts, 24).isoformat()
+    )
+    assert [
+        browser.find_element(By.NAME, f"milestones-{n}-due_on").get_attribute("value") for n in (0, 1)
+    ] == [add_months(starts, 12).isoformat(), add_months(starts, 24).isoformat()]
     type_into(browser, "id_penalty_terms", "未通过验收的，收回未使用的财政资金，三年内不得申报。")
-    submit_and_follow(browser, shown(browser, "sign"), r"/challenges/contracts/\d+/$")
+    confirm_and_follow(browser, shown(browser, "sign"), "确定签订军令状？", r"/challenges/contracts/\d+/$")
     contract = MilestoneContract.objects.get()
     assert f"军令状 {contract.number} 已签订" in messages_text(browser)
     assert contract.application == jlu_app and contract.milestones.count() == 2
+    assert (contract.signed_on, contract.starts_on, contract.ends_on) == (
+        TODAY,
+        starts,
+        add_months(starts, 24),
+    )
 
     # The winner finds the contract from its application page.
     switch_user(browser, live_server, "alice")

@@ -189,7 +189,29 @@ def test_the_form_is_prefilled_from_the_awarded_application(login, sam, awarded)
     assert rows[1]["tranche"] == Decimal("1500000")
     form = response.context["form"]
     assert form.initial["amount_public"] == Decimal("3000000")
-    assert form.initial["ends_on"] == milestones.add_months(TODAY, 24)
+    assert form.initial["ends_on"] == milestones.add_months(form.initial["starts_on"], 24)
+    assert rows[0]["due_on"] == milestones.add_months(form.initial["starts_on"], 12)
+    # The page moves the end and the due dates along when the start changes (see form.html).
+    page = response.content.decode()
+    assert 'data-term-months="24"' in page and 'data-month="12"' in page and 'data-month="24"' in page
+
+
+def test_the_end_and_the_milestones_count_from_the_start_not_the_signing(sam, awarded):
+    """Signed on 26 Nov 2026, started on 1 Dec 2026, 24 months: the term ends on 1 Dec 2028."""
+    signed, starts = datetime.date(2026, 11, 26), datetime.date(2026, 12, 1)
+    rows = milestones.proposed_milestones(awarded, starts)
+    assert [r["due_on"] for r in rows] == [datetime.date(2027, 12, 1), datetime.date(2028, 12, 1)]
+    contract = milestones.contract_create(
+        actor=sam,
+        application=awarded,
+        data=service_data(signed_on=signed, starts_on=starts, ends_on=None),
+        milestones=rows,
+    )
+    assert contract.ends_on == datetime.date(2028, 12, 1)
+    assert [m.due_on for m in contract.milestones.all()] == [
+        datetime.date(2027, 12, 1),
+        datetime.date(2028, 12, 1),
+    ]
 
 
 def test_sam_signs_the_contract_and_both_sides_are_told(
@@ -360,6 +382,8 @@ def test_a_midterm_review_from_panel_to_tranche(
         expert_client = login(expert.user)
         page = expert_client.get(verdict_url)
         assert "小试样品" in page.content.decode() and "能量密度" in page.content.decode()
+        # The milestone is called 中期考核 already: the heading does not say 中期考核：中期考核.
+        assert '<h1 data-testid="verdict-heading">中期考核</h1>' in page.content.decode()
         assert (
             expert_client.post(verdict_url, {"verdict": "pass", "comment": "样品达标。"}).status_code == 302
         )
@@ -774,6 +798,8 @@ def test_the_board_is_the_secretariats(
     )
     for n in range(4):
         make_challenge(enterprise, title=f"第 {n} 个榜单")
+    # A draft is the issuer's private work: it is neither listed nor counted until submitted.
+    draft = make_challenge(enterprise, title="草稿榜单", status="draft")
     client = login(sam)
     with django_assert_max_num_queries(25):
         response = client.get(reverse("challenges:board"))
@@ -788,8 +814,15 @@ def test_the_board_is_the_secretariats(
         [contract.application],
     )
     assert contract.number in response.content.decode()
+    assert (
+        draft not in [r.challenge for r in response.context["rows"]]
+        and "草稿榜单" not in response.content.decode()
+    )
     filtered = client.get(reverse("challenges:board"), {"status": "published"})
     assert len(filtered.context["rows"]) == 4
+    assert client.get(reverse("challenges:board"), {"status": "draft"}).context["rows"] == []
+    make_challenge(enterprise, title="待审核榜单", status="pending")
+    assert client.get(reverse("challenges:board")).context["totals"].calls == 6
     for outsider in (alice, charlie, nina):
         assert login(outsider).get(reverse("challenges:board")).status_code == 403
 

@@ -9,7 +9,7 @@ Charlie's 中国一汽 posted the challenge; 吉林大学 (Alice, Bob) leads an 
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 
-from hebi.challenges import panels
+from hebi.challenges import conflicts, panels
 from hebi.challenges.models import Panel, PanelExclusion, PanelMember
 from hebi.core.models import AuditLog, Notification
 from hebi.core.roles import Role
@@ -252,3 +252,14 @@ def test_a_milestone_panel_seat_opens_the_contract_but_not_the_other_application
     reviewer = make_experts(5)
     panels.form_panel(actor=sam, challenge=challenge, experts=reviewer)
     assert permissions.sits_on_panel(reviewer[0].user, challenge, application=other)
+
+
+def test_a_reason_whose_detail_names_its_kind_is_shown_with_the_kind_once():
+    declared = conflicts.labelled(
+        {"kind": "declared", "detail": "本人申报回避 吉林大学：兼职教授"}, "本人申报回避"
+    )
+    assert (declared["repeats"], declared["shown"]) == (True, "吉林大学：兼职教授")
+    same_org = conflicts.labelled(
+        {"kind": "same_org", "detail": "本人所在单位 吉林大学 为申报单位"}, "申报单位人员"
+    )
+    assert (same_org["repeats"], same_org["shown"]) == (False, "本人所在单位 吉林大学 为申报单位")

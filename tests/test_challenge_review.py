@@ -397,6 +397,13 @@ def test_the_phone_page_has_one_large_input_per_criterion_with_its_range(login, 
     assert "能量密度" in page and "≥400" in page  # the challenge's indicators
     assert "TRL 4 → 7" in page and "鲍勃" in page
     assert 'name="viewport"' in page and "width=device-width" in page
+    # The lead whose role is 项目负责人 is not called 项目负责人 twice.
+    jlu_app.members.update(role="项目负责人")
+    page = text(login(clean[0].user).get(reverse("challenges:score", args=[panel.pk, jlu_app.pk])))
+    assert "吉林大学 · 项目负责人</span>" in page and "项目负责人 · 项目负责人" not in page
+    jlu_app.members.update(role="材料合成")
+    page = text(login(clean[0].user).get(reverse("challenges:score", args=[panel.pk, jlu_app.pk])))
+    assert "吉林大学 · 材料合成 · 项目负责人</span>" in page
 
 
 def test_a_score_outside_the_range_is_shown_on_its_field_and_nothing_is_written(login, panel, clean, jlu_app):
@@ -515,6 +522,19 @@ def test_the_score_list_shows_an_empty_state_and_links_milestone_panels(
     )
     page = text(login(clean[0].user).get(reverse("challenges:score-list")))
     assert reverse("challenges:verdict", kwargs={"panel": midterm.pk}) in page
+    assert "提交考核意见" in page and "查看考核意见" not in page
+    # Once the expert gave their opinion, or the review is over, the link is for reading.
+    from hebi.challenges import milestones
+
+    milestones.verdict_submit(
+        actor=clean[0].user, panel=midterm, verdict="pass", comment="样品达标，同意通过。"
+    )
+    page = text(login(clean[0].user).get(reverse("challenges:score-list")))
+    assert "查看考核意见" in page and "提交考核意见" not in page
+    assert "提交考核意见" in text(login(clean[1].user).get(reverse("challenges:score-list")))
+    Panel.objects.filter(pk=midterm.pk).update(status=Panel.Status.CLOSED)
+    page = text(login(clean[1].user).get(reverse("challenges:score-list")))
+    assert "查看考核意见" in page and "提交考核意见" not in page
 
 
 # -- ranking and closing ----------------------------------------------------------------------------
@@ -672,6 +692,43 @@ def test_awarding_nobody_still_gives_every_applicant_its_reasons(
     assert "核心指标响应不足" in mine and "能量密度指标未达到榜单要求" in mine
 
 
+def test_awarding_more_public_money_than_the_call_has_is_refused_whole(
+    login, sam, closed, challenge, jlu_app, cust_app
+):
+    # The call has 3,000,000 元 of public money; each application asks for 3,000,000 元.
+    both = [
+        (jlu_app, category("awarded-top"), "综合排名第一，予以揭榜。"),
+        (cust_app, category("awarded-top"), "综合排名第二，一并揭榜。"),
+    ]
+    with pytest.raises(ValidationError) as caught:
+        review.challenge_decide(actor=sam, challenge=challenge, decisions=both)
+    assert caught.value.message_dict["decisions"] == [
+        "揭榜成功的申报共申请财政资金 6,000,000.00 元（《原位聚合复合电解质》（吉林大学） 3,000,000.00 元；"
+        "《硫化物电解质界面修饰》（长春理工大学） 3,000,000.00 元），超过榜单的财政资金 3,000,000.00 元，"
+        "请减少揭榜成功的申报。"
+    ]
+    assert Application.objects.filter(challenge=challenge, status="submitted").count() == 2
+    assert Challenge.objects.get(pk=challenge.pk).status == "reviewing"
+    page = login(sam).post(
+        reverse("challenges:decide", args=[challenge.pk]),
+        {
+            f"category_{jlu_app.pk}": "awarded-top",
+            f"comment_{jlu_app.pk}": "综合排名第一，予以揭榜。",
+            f"category_{cust_app.pk}": "awarded-top",
+            f"comment_{cust_app.pk}": "综合排名第二，一并揭榜。",
+        },
+    )
+    assert page.status_code == 200 and "超过榜单的财政资金 3,000,000.00 元" in text(page)
+    assert Application.objects.filter(challenge=challenge, status="submitted").count() == 2
+    # One winner within the budget is fine.
+    review.challenge_decide(
+        actor=sam,
+        challenge=challenge,
+        decisions=[both[0], (cust_app, category("ranked-below"), "综合排名未进入立项范围。")],
+    )
+    assert Application.objects.get(pk=jlu_app.pk).status == "awarded"
+
+
 def test_only_the_secretariat_decides(charlie, closed, challenge, jlu_app, cust_app):
     with pytest.raises(PermissionDenied):
         review.challenge_decide(actor=charlie, challenge=challenge, decisions=[])
@@ -733,7 +790,10 @@ def test_a_score_given_before_a_conflict_was_found_no_longer_counts(
     # 80 70 60 50 100: the highest and lowest dropped, the 90 of the expert in conflict left out.
     assert row.aggregate.score == Decimal("70.00")
     page = text(login(sam).get(reverse("challenges:ranking", args=[panel.challenge.pk])))
-    assert "未计入的评分" in page and "本人申报回避 长春理工大学：新近受聘为兼职教授" in page
+    assert "未计入的评分" in page
+    # The kind is named once, then what was declared (not "本人申报回避：本人申报回避 …").
+    assert "<strong>本人申报回避</strong> 长春理工大学：新近受聘为兼职教授" in page
+    assert "本人申报回避</strong>：本人申报回避" not in page
     review.panel_close(actor=sam, panel=panel)
     cust_app.refresh_from_db()
     assert cust_app.score == Decimal("70.00")
@@ -806,6 +866,19 @@ def test_the_panel_page_adds_and_removes_members_for_the_secretariat_only(
     challenge = panel.challenge
     page = text(login(sam).get(reverse("challenges:panel", args=[challenge.pk])))
     assert 'data-testid="add-member"' in page and 'data-testid="remove-member"' in page
+    # 增补专家 offers only experts of the pool who are neither seated nor excluded.
+    free = make_expert("可增补专家")
+    offered = {e.pk for e in ExpertProfile.objects.filter(is_active=True)} - {
+        *panel.memberships.values_list("expert_id", flat=True),
+        *panel.exclusions.values_list("expert_id", flat=True),
+    }
+    retired = make_expert("出库专家", is_active=False)
+    page = text(login(sam).get(reverse("challenges:panel", args=[challenge.pk])))
+    listed = {e.pk for e in ExpertProfile.objects.all() if f'data-testid="offered-{e.pk}"' in page}
+    assert listed == offered == {free.pk}
+    assert retired.pk not in listed
+    # Removing is final, so the button asks first.
+    assert "onclick=\"return confirm('移出后该专家的评分不再计入" in page
     extra = make_expert("增补专家")
     add = reverse("challenges:panel-add-member", args=[challenge.pk])
     remove = reverse("challenges:panel-remove-member", args=[challenge.pk])

@@ -15,7 +15,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from hebi.catalog.models import StatusChange, TechField
-from hebi.challenges import services
+from hebi.challenges import selectors, services
 from hebi.challenges.models import Application, ApplicationAttachment, Challenge, ChallengeQuestion
 from hebi.core.models import Notification
 from hebi.core.roles import Role
@@ -189,6 +189,23 @@ def test_a_draft_of_another_organisation_answers_404(login, enterprise, dave):
     assert login(dave).post(reverse("challenges:submit", args=[draft.pk])).status_code == 404
 
 
+def test_the_secretariat_sees_a_call_once_submitted_not_as_a_draft(login, sam, enterprise, bureau):
+    """Sam's secretariat (at the bureau) does not read 中国一汽's draft; its own drafts it does."""
+    draft = make_challenge(enterprise, title="一汽草稿", status="draft")
+    pending = make_challenge(enterprise, title="一汽待审", status="pending")
+    returned = make_challenge(enterprise, title="一汽退回", status="returned")
+    own = make_challenge(bureau, title="本局草稿", status="draft")
+    client = login(sam)
+    assert client.get(reverse("challenges:detail", args=[draft.pk])).status_code == 404
+    for call in (pending, returned, own):
+        assert client.get(reverse("challenges:detail", args=[call.pk])).status_code == 200
+    visible = set(selectors.challenges_visible(viewer=sam))
+    assert draft not in visible and {pending, returned, own} <= visible
+    listed = client.get("/api/v1/challenges/").json()
+    titles = {c["title"] for c in listed.get("results", listed)}
+    assert "一汽草稿" not in titles and {"一汽待审", "一汽退回", "本局草稿"} <= titles
+
+
 def test_editing_another_organisations_published_challenge_is_forbidden(login, dave, published):
     assert login(dave).get(reverse("challenges:edit", args=[published.pk])).status_code == 403
     response = login(dave).post(reverse("challenges:edit", args=[published.pk]), {"title": "改掉"})
@@ -310,13 +327,15 @@ def test_the_hall_lists_published_calls_with_filters_for_anyone(client, enterpri
     soon = make_challenge(enterprise, title="电池榜", days_left=3, field=field)
     later = make_challenge(bureau, title="城市交通榜", days_left=20)
     closed = make_challenge(enterprise, title="已截止的榜", days_left=-2)
+    make_challenge(enterprise, title="评审中的榜", status="reviewing", days_left=-5)
+    make_challenge(enterprise, title="已定榜的榜", status="decided", days_left=-9)
     make_challenge(enterprise, title="草稿榜", status="draft")
     make_application(soon, university)
     make_application(soon, OrganisationFactory(kind="institute"), status="draft")
 
     page = client.get(reverse("challenges:hall"))
     titles = [c.title for c in page.context["page"].object_list]
-    assert titles == ["电池榜", "城市交通榜", "已截止的榜"]
+    assert titles == ["电池榜", "城市交通榜", "已截止的榜", "评审中的榜", "已定榜的榜"]
     assert page.context["page"].object_list[0].applications_count == 1
     assert "还剩 3 天" in page.content.decode()
 
@@ -325,6 +344,10 @@ def test_the_hall_lists_published_calls_with_filters_for_anyone(client, enterpri
 
     assert listed(state="open") == ["电池榜", "城市交通榜"]
     assert listed(state="closed") == ["已截止的榜"]
+    assert listed(state="reviewing") == ["评审中的榜"]
+    assert listed(state="decided") == ["已定榜的榜"]
+    states = [label for _value, label in page.context["form"].fields["state"].choices]
+    assert states == ["全部", "征集中", "已截止", "评审中", "已定榜"]
     assert listed(issuer_kind="government") == ["城市交通榜"]
     assert listed(q="交通") == ["城市交通榜"]
     assert listed(field="new-energy") == ["电池榜"]
@@ -461,11 +484,83 @@ def test_apply_submit_withdraw_and_apply_again(
 
 
 def test_a_second_application_of_the_same_lead_is_refused(login, bob, published, university):
-    make_application(published, university, status="draft")
+    existing = make_application(published, university, status="draft")
     response = login(bob).post(reverse("challenges:apply", args=[published.pk]), application_post(university))
-    assert response.status_code == 200
-    assert "本单位已就该榜单提交过申报。" in response.content.decode()
+    assert response.status_code == 302
+    assert response.url == reverse("challenges:application-detail", args=[existing.pk])
     assert Application.objects.count() == 1
+    followed = login(bob).get(reverse("challenges:apply", args=[published.pk]), follow=True)
+    assert "本单位已就该榜单提交过申报。" in messages_of(followed)
+
+
+def test_once_every_organisation_applied_the_call_offers_the_application_not_the_form(
+    login, bob, published, university
+):
+    """Bob applies for 吉林大学 only: after its application the call shows 查看我的申报."""
+    detail = reverse("challenges:detail", args=[published.pk])
+    assert 'data-testid="apply"' in login(bob).get(detail).content.decode()
+    mine = make_application(published, university, status="submitted")
+    page = login(bob).get(detail).content.decode()
+    assert 'data-testid="apply"' not in page and "我要揭榜" not in page
+    assert (
+        f'href="{reverse("challenges:application-detail", args=[mine.pk])}" data-testid="my-application"'
+        in page
+    )
+    assert "查看我的申报" in page
+    # Withdrawn, it no longer counts: Bob may apply again.
+    Application.objects.filter(pk=mine.pk).update(status="withdrawn")
+    assert 'data-testid="apply"' in login(bob).get(detail).content.decode()
+
+
+def test_the_apply_form_offers_only_the_organisations_without_an_application(
+    login, bob, published, university
+):
+    """Bob also administers an institute: 吉林大学 applied, so the form leads for the institute only."""
+    institute = OrganisationFactory(name="长春应化所", kind="institute")
+    MembershipFactory(user=bob, organisation=institute, role=Role.ORG_ADMIN)
+    make_application(published, university, status="draft")
+    page = login(bob).get(reverse("challenges:detail", args=[published.pk])).content.decode()
+    assert 'data-testid="apply"' in page and 'data-testid="my-application"' not in page
+    response = login(bob).get(reverse("challenges:apply", args=[published.pk]))
+    assert list(response.context["form"].fields["lead"].queryset) == [institute]
+    assert response.context["members"].forms[0].initial["organisation"] == institute.pk
+    refused = login(bob).post(reverse("challenges:apply", args=[published.pk]), application_post(university))
+    assert refused.status_code == 200 and "lead" in refused.context["form"].errors
+    assert Application.objects.count() == 1
+
+
+def test_a_member_renamed_away_from_the_linked_account_is_refused(login, bob, published, university):
+    """The first row comes filled in with Bob and his account; renamed to 张三, it would check the
+    wrong person for conflicts, so the service asks to correct the name or drop the account."""
+    form = login(bob).get(reverse("challenges:apply", args=[published.pk])).context["members"].forms[0]
+    assert (form.initial["name"], form.initial["user"]) == ("鲍勃", bob.pk)
+    renamed = [{"name": "张三", "organisation": university.pk, "role": "项目负责人", "user": bob.pk}]
+    response = login(bob).post(
+        reverse("challenges:apply", args=[published.pk]), application_post(university, members=renamed)
+    )
+    assert response.status_code == 200
+    assert response.context["member_errors"] == [
+        "团队成员“张三”关联的账号是“鲍勃”，请改正姓名或取消关联账号。"
+    ]
+    assert not Application.objects.exists()
+    with pytest.raises(ValidationError) as caught:
+        services.application_create(
+            actor=bob,
+            challenge=published,
+            lead=university,
+            members=[{"name": "张三", "organisation": university, "user": bob}],
+            title="方案",
+        )
+    assert caught.value.message_dict["members"] == [
+        "团队成员“张三”关联的账号是“鲍勃”，请改正姓名或取消关联账号。"
+    ]
+    # The right name, or no account, is fine.
+    for row in ({**renamed[0], "name": "鲍勃"}, {**renamed[0], "name": "张三", "user": ""}):
+        Application.objects.all().delete()
+        response = login(bob).post(
+            reverse("challenges:apply", args=[published.pk]), application_post(university, members=[row])
+        )
+        assert response.status_code == 302, response.context["member_errors"]
 
 
 def test_the_database_constraint_catches_a_duplicate_the_check_missed(

@@ -309,3 +309,35 @@ def test_the_application_list_is_scoped(api, bob, nina, sam, published, universi
     ids = {a["id"] for a in api(sam).get("/api/v1/challenge-applications/").json()["results"]}
     assert ids == {mine.pk, other.pk}
     assert api().get("/api/v1/challenge-applications/").status_code in (401, 403)
+
+
+def test_attachments_through_the_api(api, bob, charlie, published, university):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from hebi.challenges.models import ApplicationAttachment
+
+    pk = (
+        api(bob)
+        .post("/api/v1/challenge-applications/", application_body(published, university), format="json")
+        .json()["id"]
+    )
+    url = f"/api/v1/challenge-applications/{pk}/attachments/"
+    pdf = SimpleUploadedFile("方案.pdf", b"%PDF-1.4 plan", content_type="application/pdf")
+    added = api(bob).post(url, {"file": pdf}, format="multipart")
+    assert added.status_code == 201 and added.json()["name"] == "方案.pdf"
+    # A file whose content is not what its name says is refused; nothing is stored.
+    fake = SimpleUploadedFile("伪装.pdf", b"MZ\x90\x00 not a pdf", content_type="application/pdf")
+    assert api(bob).post(url, {"file": fake}, format="multipart").status_code == 400
+    assert ApplicationAttachment.objects.count() == 1
+    # Another organisation cannot see the draft, so not its files either.
+    other = SimpleUploadedFile("x.pdf", b"%PDF-1.4 x", content_type="application/pdf")
+    assert api(charlie).post(url, {"file": other}, format="multipart").status_code == 404
+    attachment = added.json()["id"]
+    assert api(bob).delete(f"{url}{attachment}/").status_code == 204
+    assert not ApplicationAttachment.objects.exists()
+    assert api(bob).delete(f"{url}99999999999999999999/").status_code == 404
+    # After submission the files are fixed.
+    api(bob).post(url, {"file": SimpleUploadedFile("b.pdf", b"%PDF-1.4 b")}, format="multipart")
+    api(bob).post(f"/api/v1/challenge-applications/{pk}/submit/")
+    late = api(bob).post(url, {"file": SimpleUploadedFile("c.pdf", b"%PDF-1.4 c")}, format="multipart")
+    assert late.status_code == 400 and ApplicationAttachment.objects.count() == 1

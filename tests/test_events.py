@@ -15,11 +15,11 @@ from django.db import OperationalError
 from django.utils import timezone
 
 from hebi.challenges.models import ExpertProfile
-from hebi.core.models import Notification
+from hebi.core.models import AuditLog, Notification
 from hebi.core.roles import Role
 from hebi.deals.models import Engagement, TransferProject
 from hebi.events import permissions, services
-from hebi.events.forms import EventForm
+from hebi.events.forms import EventForm, SlotForm
 from hebi.events.models import Event, Invitation, Registration, SlotFeedback
 from hebi.orgs.models import Organisation
 from tests.challenge_factories import roadshow_rubric
@@ -39,9 +39,13 @@ SHEETS = [
 
 
 # -- set-up through the real services -------------------------------------------------------------------
+EVENT_TIMES = ("starts_at", "ends_at", "registration_closes_at")
+
+
 def make_event(actor, organiser, **extra):
     """An event under way: it started an hour ago and ends in three hours; registration stays open
-    on site until the end."""
+    on site until the end. The service refuses a start in the past, so an event that has begun is
+    planned a day ahead and then moved back, as if the clock had moved on."""
     roadshow_rubric()
     now = timezone.now()
     data = {
@@ -55,7 +59,14 @@ def make_event(actor, organiser, **extra):
         "capacity": 50,
     } | extra
     data.setdefault("registration_closes_at", data["ends_at"])
-    return services.event_create(actor=actor, organiser=organiser, **data)
+    times = {name: data[name] for name in EVENT_TIMES if data[name] is not None}
+    ahead = max(now + datetime.timedelta(days=1) - data["starts_at"], datetime.timedelta(0))
+    planned = data | {name: value + ahead for name, value in times.items()}
+    event = services.event_create(actor=actor, organiser=organiser, **planned)
+    if ahead:
+        Event.objects.filter(pk=event.pk).update(**times)
+        event.refresh_from_db()
+    return event
 
 
 def add_slot(actor, event, organisation, **extra):
@@ -159,9 +170,9 @@ def test_the_whole_roadshow_from_creation_to_report(
             "organiser": university.pk,
             "kind": "roadshow",
             "title": "吉林大学成果转化路演",
-            "starts_at": form_time(now - datetime.timedelta(hours=1)),
-            "ends_at": form_time(now + datetime.timedelta(hours=3)),
-            "registration_closes_at": form_time(now + datetime.timedelta(hours=3)),
+            "starts_at": form_time(now + datetime.timedelta(days=1)),
+            "ends_at": form_time(now + datetime.timedelta(days=1, hours=3)),
+            "registration_closes_at": form_time(now + datetime.timedelta(days=1)),
             "venue": "长春新区",
             "capacity": 6,
             "rubric": "roadshow-2023",
@@ -197,6 +208,7 @@ def test_the_whole_roadshow_from_creation_to_report(
     assert "名额已满。" in page(response)
     assert event.registrations.count() == 6
 
+    shift(event, starts_in=-datetime.timedelta(hours=1))  # the day has come
     login(alice)
     for registration in event.registrations.all():
         client.post(f"/events/{event.pk}/checkin/", {"registration": registration.pk})
@@ -403,7 +415,11 @@ def test_a_result_of_another_organisation_is_refused_on_a_slot(
         f"/events/{event.pk}/slots/new/",
         {"title": "另一个项目", "organisation": university.pk, "minutes": 10, "achievement": foreign.pk},
     )
-    assert response.status_code == 200 and "关联成果须为路演单位的成果。" in page(response)
+    # The form offers only the presenting organisation's results; the service checks it anyway.
+    assert response.status_code == 200 and "achievement" in response.context["form"].errors
+    with pytest.raises(ValidationError) as error:
+        add_slot(alice, event, university, title="另一个项目", achievement=foreign)
+    assert error.value.message_dict["achievement"] == ["关联成果须为路演单位的成果。"]
     assert event.slots.count() == 1
 
 
@@ -951,7 +967,14 @@ def test_the_event_form_bounds_event_times_before_the_service(university):
 
 def test_the_service_bounds_event_times_too(alice, university, event):
     with pytest.raises(ValidationError) as error:
-        make_event(alice, university, starts_at=datetime.datetime(1, 1, 1, tzinfo=SHANGHAI), ends_at=None)
+        services.event_create(
+            actor=alice,
+            organiser=university,
+            title="公元元年的路演",
+            venue="长春",
+            capacity=10,
+            starts_at=datetime.datetime(1, 1, 1, tzinfo=SHANGHAI),
+        )
     assert error.value.message_dict["starts_at"] == ["时间应在 2000 年至 2100 年之间。"]
     with pytest.raises(ValidationError) as error:
         services.event_update(
@@ -990,3 +1013,216 @@ def test_a_locked_database_during_registration_is_a_friendly_message(login, even
     response = login(nina).post(f"/events/{event.pk}/register/", {"role": "guest"}, follow=True)
     assert response.status_code == 200 and "报名人数较多，请稍后重试。" in page(response)
     assert not Registration.objects.exists()
+
+
+# -- times: slot starts, the change log, no dates in the past -------------------------------------------
+def test_a_slot_with_a_start_time_is_added_and_edited_through_the_pages(login, event, alice, university):
+    client = login(alice)
+    response = client.post(
+        f"/events/{event.pk}/slots/new/",
+        {"title": "玉米秸秆高值化利用", "organisation": university.pk, "minutes": 15, "starts_at": "09:30"},
+    )
+    assert response.status_code == 302
+    added = event.slots.get(title="玉米秸秆高值化利用")
+    assert added.starts_at == datetime.time(9, 30)
+    created = AuditLog.objects.get(action="create", object_id=str(added.pk), content_type__model="eventslot")
+    assert created.changes["starts_at"] == [None, "09:30"]
+
+    response = client.post(
+        f"/events/slots/{added.pk}/edit/",
+        {"title": "玉米秸秆高值化利用", "organisation": university.pk, "minutes": 15, "starts_at": "10:45"},
+    )
+    assert response.status_code == 302
+    added.refresh_from_db()
+    assert added.starts_at == datetime.time(10, 45)
+    updated = AuditLog.objects.get(action="update", object_id=str(added.pk), content_type__model="eventslot")
+    assert updated.changes == {"starts_at": ["09:30", "10:45"]}
+
+
+def test_the_change_log_reads_times_on_the_local_clock(login, alice, university):
+    draft = make_event(
+        alice,
+        university,
+        starts_at=datetime.datetime(2099, 12, 20, 9, 0, tzinfo=SHANGHAI),
+        ends_at=None,
+        registration_closes_at=datetime.datetime(2099, 12, 19, 17, 0, tzinfo=SHANGHAI),
+    )
+    created = AuditLog.objects.get(action="create", object_id=str(draft.pk), content_type__model="event")
+    assert created.changes["starts_at"] == [None, "2099-12-20 09:00"]
+    # The same moment from a UTC clock is no change; a new one reads in Beijing time too.
+    services.event_update(
+        actor=alice,
+        event=draft,
+        starts_at=datetime.datetime(2099, 12, 20, 1, 0, tzinfo=datetime.UTC),
+        registration_closes_at=datetime.datetime(2099, 12, 19, 1, 0, tzinfo=datetime.UTC),
+    )
+    updated = AuditLog.objects.get(action="update", object_id=str(draft.pk), content_type__model="event")
+    assert updated.changes == {"registration_closes_at": ["2099-12-19 17:00", "2099-12-19 09:00"]}
+    text = page(login(alice).get(f"/events/{draft.pk}/"))
+    assert "2099-12-19 17:00" in text and "+00:00" not in text and "2099-12-19T" not in text
+
+
+def test_a_start_in_the_past_is_refused_on_creation_and_nothing_is_written(login, alice, university):
+    with pytest.raises(ValidationError) as error:
+        services.event_create(
+            actor=alice,
+            organiser=university,
+            title="补办的路演",
+            venue="长春",
+            capacity=10,
+            starts_at=datetime.datetime(2020, 1, 1, 9, 0, tzinfo=SHANGHAI),
+            registration_closes_at=datetime.datetime(2019, 12, 31, 17, 0, tzinfo=SHANGHAI),
+        )
+    assert error.value.message_dict == {
+        "starts_at": ["开始时间不能早于现在。"],
+        "registration_closes_at": ["报名截止时间不能早于现在。"],
+    }
+    roadshow_rubric()
+    response = login(alice).post(
+        "/events/new/", _event_form(university, starts_at="2020-01-01T09:00", ends_at="2020-01-01T12:00")
+    )
+    assert response.status_code == 200 and "开始时间不能早于现在。" in page(response)
+    assert not Event.objects.exists() and not AuditLog.objects.filter(content_type__model="event").exists()
+
+
+def test_an_edit_may_not_move_the_start_or_the_closing_into_the_past(login, alice, university):
+    now = timezone.now()
+    later = make_event(
+        alice,
+        university,
+        starts_at=now + datetime.timedelta(days=5),
+        ends_at=None,
+        registration_closes_at=None,
+    )
+    response = login(alice).post(
+        f"/events/{later.pk}/edit/",
+        _event_form(university, starts_at="2020-01-01T09:00", registration_closes_at="2019-12-31T00:00"),
+    )
+    assert response.status_code == 200
+    assert "开始时间不能早于现在。" in page(response) and "报名截止时间不能早于现在。" in page(response)
+    with pytest.raises(ValidationError) as error:
+        services.event_update(
+            actor=alice, event=later, registration_closes_at=now - datetime.timedelta(hours=1)
+        )
+    assert error.value.message_dict == {"registration_closes_at": ["报名截止时间不能早于现在。"]}
+    refreshed = Event.objects.get(pk=later.pk)
+    assert refreshed.starts_at == later.starts_at and refreshed.registration_closes_at is None
+
+
+def test_an_event_under_way_keeps_its_start_and_its_other_facts_can_be_edited(
+    login, event, alice, university
+):
+    assert event.starts_at < timezone.now()
+    changes = services.event_update(
+        actor=alice, event=event, starts_at=event.starts_at, venue="长春新区北湖科技园 B 座"
+    )
+    assert changes == {"venue": ["长春新区北湖科技园", "长春新区北湖科技园 B 座"]}
+    response = login(alice).post(
+        f"/events/{event.pk}/edit/",
+        _event_form(
+            university,
+            starts_at=form_time(event.starts_at),
+            ends_at=form_time(event.ends_at),
+            registration_closes_at=form_time(event.registration_closes_at),
+        )
+        | {"title": "长春新区科技成果路演（第二场）"},
+    )
+    assert response.status_code == 302
+    event.refresh_from_db()
+    assert event.title == "长春新区科技成果路演（第二场）"
+    with pytest.raises(ValidationError) as error:
+        services.event_update(
+            actor=alice, event=event, starts_at=event.starts_at - datetime.timedelta(hours=1)
+        )
+    assert error.value.message_dict == {"starts_at": ["开始时间不能早于现在。"]}
+
+
+# -- what the event page says about registration ---------------------------------------------------------
+def test_a_draft_says_registration_is_not_open_yet(login, client, alice, university):
+    draft = make_event(alice, university, starts_at=timezone.now() + datetime.timedelta(days=3), ends_at=None)
+    text = page(login(alice).get(f"/events/{draft.pk}/"))
+    assert "尚未开放报名。" in text and "报名已截止。" not in text
+
+
+def test_a_held_or_cancelled_event_tells_how_many_came_not_the_places_left(
+    client, login, event, alice, charlie, nina, enterprise
+):
+    services.registration_create(actor=charlie, event=event, role="enterprise", organisation=enterprise)
+    services.registration_create(actor=nina, event=event, role="guest")
+    text = page(client.get(f"/events/{event.pk}/"))
+    assert "共 50 人，剩余 48 个名额" in text
+    services.registration_check_in(actor=alice, registration=event.registrations.get(user=charlie))
+    services.event_mark_held(actor=alice, event=event)
+    text = page(client.get(f"/events/{event.pk}/"))
+    assert "共 50 人，已报名 2 人，已签到 1 人" in text and "剩余" not in text
+
+    other = open_event(alice, event.organiser, event.organiser, title="改期的路演", capacity=80)
+    services.registration_create(actor=nina, event=other, role="guest")
+    services.event_cancel(actor=alice, event=other, reason="场地检修")
+    text = page(client.get(f"/events/{other.pk}/"))
+    assert "共 80 人，已报名 1 人，已签到 0 人" in text and "剩余" not in text
+
+
+# -- the forms -----------------------------------------------------------------------------------------------
+def test_the_capacity_field_asks_the_browser_for_the_models_bounds():
+    html = str(EventForm()["capacity"])
+    assert 'min="1"' in html and 'max="100000"' in html
+
+
+@pytest.fixture
+def presenters(university, enterprise, institute, bureau, bob, charlie):
+    """Who may present and who may not: a fund, a park, the bureau and a closed institute may not."""
+    fund = OrganisationFactory(name="吉林省科技创新投资基金", kind="fund")
+    park = OrganisationFactory(name="长春北湖科技园", kind="park")
+    closed = OrganisationFactory(name="已撤销研究所", kind="institute", is_active=False)
+    expert = UserFactory(username="ines")
+    MembershipFactory(user=expert, organisation=institute, role=Role.STAFF)
+    results = {
+        "jlu": make_result(bob, university, title="车用固态电池电解质"),
+        "jlu_draft": make_result(bob, university, title="未发布的成果", publish=False),
+        "faw": make_result(charlie, enterprise, title="一汽的成果"),
+        "ciac": make_result(expert, institute, title="稀土催化剂"),
+    }
+    return {"fund": fund, "park": park, "closed": closed, **results}
+
+
+def test_the_slot_form_offers_presenting_organisations_by_kind_then_name(alice, presenters, university):
+    form = SlotForm(viewer=alice)
+    organisations = list(form.fields["organisation"].queryset)
+    assert [o.kind for o in organisations] == ["university", "institute", "enterprise"]
+    assert presenters["fund"] not in organisations and presenters["park"] not in organisations
+    assert presenters["closed"] not in organisations
+    assert not any(o.kind == "government" for o in organisations)
+
+
+def test_a_new_slot_offers_published_results_of_presenters_labelled_with_the_owner(alice, presenters):
+    field = SlotForm(viewer=alice).fields["achievement"]
+    labels = [label for value, label in field.choices if value]
+    assert labels == [
+        "吉大 · 车用固态电池电解质",
+        "中国科学院长春应用化学研究所 · 稀土催化剂",
+        "中国一汽 · 一汽的成果",
+    ]
+
+
+def test_a_slot_of_an_organisation_offers_only_its_results(alice, event, slot, presenters, enterprise):
+    field = SlotForm(viewer=alice, instance=slot).fields["achievement"]
+    assert [label for value, label in field.choices if value] == ["吉大 · 车用固态电池电解质"]
+    # A changed presenting organisation brings its own results with it.
+    data = {
+        "title": slot.title,
+        "organisation": enterprise.pk,
+        "minutes": 10,
+        "achievement": presenters["faw"].pk,
+    }
+    form = SlotForm(data, viewer=alice, instance=slot)
+    assert form.is_valid(), form.errors
+    assert form.cleaned_data["achievement"] == presenters["faw"]
+
+
+def test_the_slot_form_keeps_what_the_slot_already_names(alice, event, university, presenters, bob):
+    linked = add_slot(alice, event, university, title="已关联的项目", achievement=presenters["jlu"])
+    Organisation.objects.filter(pk=university.pk).update(is_active=False)
+    form = SlotForm(viewer=alice, instance=linked)
+    assert university in form.fields["organisation"].queryset
+    assert presenters["jlu"] in form.fields["achievement"].queryset

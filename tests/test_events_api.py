@@ -14,7 +14,7 @@ from hebi.events.models import Event, EventSlot, Registration, SlotFeedback
 from tests.challenge_factories import roadshow_rubric
 from tests.factories import MembershipFactory, OrganisationFactory
 from tests.test_catalog import make_result
-from tests.test_events import SHEETS, checked_in, make_event, make_expert, open_event
+from tests.test_events import SHEETS, checked_in, make_event, make_expert, open_event, shift
 
 pytestmark = pytest.mark.django_db
 EVENTS = "/api/v1/events/"
@@ -55,9 +55,9 @@ def test_the_whole_flow_through_the_api(api, alice, charlie, nina, university, e
             "organiser": university.pk,
             "kind": "roadshow",
             "title": "API 路演",
-            "starts_at": iso(now - datetime.timedelta(hours=1)),
-            "ends_at": iso(now + datetime.timedelta(hours=2)),
-            "registration_closes_at": iso(now + datetime.timedelta(hours=2)),
+            "starts_at": iso(now + datetime.timedelta(days=1)),
+            "ends_at": iso(now + datetime.timedelta(days=1, hours=2)),
+            "registration_closes_at": iso(now + datetime.timedelta(days=1)),
             "venue": "长春新区",
             "capacity": 6,
         },
@@ -103,6 +103,7 @@ def test_the_whole_flow_through_the_api(api, alice, charlie, nina, university, e
     response = api(nina).post(f"{EVENTS}{event_id}/register/", {"role": "guest"}, format="json")
     assert response.status_code == 400 and response.json() == {"non_field_errors": ["名额已满。"]}
 
+    shift(Event.objects.get(pk=event_id), starts_in=-datetime.timedelta(hours=1))  # the day has come
     listed = organiser.get(f"{REGISTRATIONS}?event={event_id}").json()
     assert listed["count"] == 6
     for row in listed["results"]:
@@ -344,6 +345,48 @@ def test_a_patch_to_year_one_is_a_400(api, event, alice):
     response = api(alice).patch(f"{EVENTS}{event.pk}/", {"starts_at": "0001-01-01T00:00"}, format="json")
     assert response.status_code == 400
     assert response.json() == {"starts_at": ["时间应在 2000 年至 2100 年之间。"]}
+
+
+def test_the_api_refuses_dates_in_the_past_but_edits_an_event_under_way(api, event, alice, university):
+    roadshow_rubric()
+    response = api(alice).post(
+        EVENTS,
+        {
+            "organiser": university.pk,
+            "kind": "roadshow",
+            "title": "补办的路演",
+            "starts_at": "2020-01-01T09:00:00+08:00",
+            "registration_closes_at": "2019-12-31T00:00:00+08:00",
+            "venue": "长春",
+            "capacity": 10,
+        },
+        format="json",
+    )
+    assert response.status_code == 400
+    assert response.json() == {
+        "starts_at": ["开始时间不能早于现在。"],
+        "registration_closes_at": ["报名截止时间不能早于现在。"],
+    }
+    assert Event.objects.count() == 1
+    response = api(alice).patch(
+        f"{EVENTS}{event.pk}/", {"starts_at": "2020-01-01T09:00:00+08:00"}, format="json"
+    )
+    assert response.status_code == 400 and response.json() == {"starts_at": ["开始时间不能早于现在。"]}
+    response = api(alice).patch(
+        f"{EVENTS}{event.pk}/", {"starts_at": iso(event.starts_at), "venue": "北湖科技园 B 座"}, format="json"
+    )
+    assert response.status_code == 200 and response.json()["venue"] == "北湖科技园 B 座"
+
+
+def test_a_slot_with_a_start_time_through_the_api(api, event, alice, university):
+    response = api(alice).post(
+        SLOTS,
+        {"event": event.pk, "title": "玉米秸秆", "organisation": university.pk, "starts_at": "14:15"},
+        format="json",
+    )
+    assert response.status_code == 201, response.json()
+    response = api(alice).patch(f"{SLOTS}{response.json()['id']}/", {"starts_at": "14:30"}, format="json")
+    assert response.status_code == 200 and response.json()["starts_at"].startswith("14:30")
 
 
 def test_absurd_ids_and_numbers_are_400_or_404(api, event, alice, slot, university, nina):

@@ -20,6 +20,7 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_field, extend_schema_view
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
+from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.permissions import IsAuthenticatedOrReadOnly
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -485,6 +486,10 @@ class ChallengeApplicationAttachmentSerializer(serializers.Serializer):
     uploaded_at = serializers.DateTimeField()
 
 
+class ChallengeAttachmentUploadSerializer(serializers.Serializer):
+    file = serializers.FileField(help_text="PDF、Office 文档或图片；按内容和大小检查")
+
+
 class ChallengeApplicationSerializer(serializers.ModelSerializer):
     challenge_title = serializers.CharField(source="challenge.title", read_only=True)
     lead_name = serializers.CharField(source="lead.name", read_only=True)
@@ -588,7 +593,7 @@ class ChallengeApplicationViewSet(UserLanguageMixin, mixins.ListModelMixin, view
 
     serializer_class = ChallengeApplicationSerializer
     filter_backends: list[Any] = []
-    http_method_names = ["get", "post", "patch", "head", "options"]
+    http_method_names = ["get", "post", "patch", "delete", "head", "options"]
 
     def get_queryset(self):  # type: ignore[no-untyped-def]
         params = self.request.query_params
@@ -703,6 +708,40 @@ class ChallengeApplicationViewSet(UserLanguageMixin, mixins.ListModelMixin, view
             actor=request.user, application=application, reason=serializer.validated_data["reason"]
         )
         return self._answer(application)
+
+    @extend_schema(
+        tags=TAG_APPLICATIONS,
+        request={"multipart/form-data": ChallengeAttachmentUploadSerializer},
+        responses={201: ChallengeApplicationAttachmentSerializer},
+    )
+    @action(
+        detail=True,
+        methods=["post"],
+        url_path="attachments",
+        parser_classes=[MultiPartParser, FormParser],
+    )
+    def attachments(self, request: Request, pk: str | None = None) -> Response:
+        """上传附件（草稿；按内容和大小检查）。"""
+        application = self.get_object()
+        serializer = ChallengeAttachmentUploadSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        attachment = services.attachment_add(
+            actor=request.user, application=application, uploaded=serializer.validated_data["file"]
+        )
+        return Response(ChallengeApplicationAttachmentSerializer(attachment).data, status=201)
+
+    @extend_schema(tags=TAG_APPLICATIONS, request=None, responses={204: None})
+    @action(detail=True, methods=["delete"], url_path=r"attachments/(?P<attachment>[0-9]{1,18})")
+    def attachment_delete(
+        self, request: Request, pk: str | None = None, attachment: str | None = None
+    ) -> Response:
+        """删除附件（草稿）。"""
+        application = self.get_object()
+        found = application.attachments.filter(pk=pk_or_404(attachment)).first()
+        if found is None:
+            raise Http404
+        services.attachment_remove(actor=request.user, attachment=found)
+        return Response(status=204)
 
 
 def register(router: SimpleRouter) -> None:

@@ -140,6 +140,16 @@ def kind_label(kind: str) -> str:
     }.get(kind, kind)
 
 
+def labelled(reason: Mapping[str, Any], label: str) -> dict[str, Any]:
+    """A reason as a page shows it, with its kind's label. When the detail already opens with the
+    label (本人申报回避 吉林大学：…) "shown" is the rest and "repeats" is true, so that the page
+    does not say it twice; otherwise "shown" is the whole detail."""
+    detail = str(reason.get("detail", ""))
+    repeats = bool(label) and detail.startswith(label)
+    shown = detail[len(label) :].lstrip(" ：:") if repeats else detail
+    return {**reason, "label": label, "repeats": repeats, "shown": shown}
+
+
 # -- reading the facts from the registry ------------------------------------------------------------
 def application_facts(applications: Iterable[Any]) -> list[ApplicationFacts]:
     facts = []

@@ -40,7 +40,13 @@ class HallFilterForm(forms.Form):
     state = forms.ChoiceField(
         label=_("状态"),
         required=False,
-        choices=[("", _("全部")), ("open", _("征集中")), ("closed", _("已截止"))],
+        choices=[
+            ("", _("全部")),
+            ("open", _("征集中")),
+            ("closed", _("已截止")),
+            ("reviewing", _("评审中")),
+            ("decided", _("已定榜")),
+        ],
     )
     issuer_kind = forms.ChoiceField(
         label=_("发榜单位类型"),

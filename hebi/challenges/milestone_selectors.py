@@ -32,6 +32,7 @@ from hebi.challenges.models import (
     Penalty,
     Tranche,
 )
+from hebi.challenges.selectors import challenges_visible
 from hebi.core.converters import parse_id
 from hebi.core.models import AuditLog
 from hebi.core.permissions import roles_by_org
@@ -433,16 +434,21 @@ class BoardRow:
     released: Decimal = Decimal(0)
 
 
-def board_challenges(*, status: str = "") -> QuerySet[Challenge]:
-    qs = Challenge.objects.select_related("issuer").order_by("-created_at", "-id")
+def board_challenges(*, viewer: Any, status: str = "") -> QuerySet[Challenge]:
+    """The calls on the board: those the viewer may see (not other organisations' drafts)."""
+    qs = challenges_visible(viewer=viewer).select_related("issuer").order_by("-created_at", "-id")
     if status in Challenge.Status.values:
         qs = qs.filter(status=status)
     return qs
 
 
-def board_totals() -> BoardTotals:
+def board_totals(*, viewer: Any) -> BoardTotals:
     by_status = dict(
-        Challenge.objects.values_list("status").annotate(n=Count("id")).values_list("status", "n")
+        challenges_visible(viewer=viewer)
+        .order_by()
+        .values_list("status")
+        .annotate(n=Count("id"))
+        .values_list("status", "n")
     )
     contracts = dict(
         MilestoneContract.objects.values_list("status").annotate(n=Count("id")).values_list("status", "n")

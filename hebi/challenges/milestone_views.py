@@ -18,7 +18,7 @@ from django.views.decorators.http import require_POST
 
 from hebi.challenges import milestone_selectors as reads
 from hebi.challenges import milestones, panels, permissions, selectors
-from hebi.challenges.conflicts import kind_label
+from hebi.challenges.conflicts import kind_label, labelled
 from hebi.challenges.milestone_forms import (
     BoardFilterForm,
     ContractFilterForm,
@@ -100,12 +100,14 @@ def contract_create(request: HttpRequest, pk: int) -> HttpResponse:
             messages.error(request, _("请修正下面标出的错误。"))
     elif refusal is None:
         today = timezone.localdate()
-        proposed = milestones.proposed_milestones(application, today)
+        # The term and the milestones run from the start, which may be later than the signing.
+        starts_on = today
+        proposed = milestones.proposed_milestones(application, starts_on)
         form = ContractForm(
             initial={
                 "signed_on": today,
-                "starts_on": today,
-                "ends_on": milestones.add_months(today, challenge.duration_months),
+                "starts_on": starts_on,
+                "ends_on": milestones.add_months(starts_on, challenge.duration_months),
                 "amount_public": sum((row["tranche"] for row in proposed), 0),
                 "amount_enterprise": max(application.budget_total - application.budget_public, 0),
             }
@@ -238,7 +240,7 @@ def milestone_panel(request: HttpRequest, pk: int) -> HttpResponse:
             preview = [
                 {
                     "expert": expert,
-                    "reasons": [{**r, "label": kind_label(r["kind"])} for r in found.get(expert.pk, [])],
+                    "reasons": [labelled(r, kind_label(r["kind"])) for r in found.get(expert.pk, [])],
                 }
                 for expert in experts
             ]
@@ -259,7 +261,7 @@ def milestone_panel(request: HttpRequest, pk: int) -> HttpResponse:
             "existing": existing,
             "members": existing.memberships.select_related("expert__user") if existing else [],
             "exclusions": [
-                {"expert": e.expert, "reasons": [{**r, "label": kind_label(r["kind"])} for r in e.reasons]}
+                {"expert": e.expert, "reasons": [labelled(r, kind_label(r["kind"])) for r in e.reasons]}
                 for e in existing.exclusions.select_related("expert__user")
             ]
             if existing
@@ -319,6 +321,8 @@ def verdict(request: HttpRequest, panel: int) -> HttpResponse:
         {
             "panel": found,
             "milestone": milestone,
+            # A milestone is often named after its kind (中期考核：…): do not say the kind twice.
+            "title_names_kind": milestone.title.startswith(str(found.get_kind_display())),
             "contract": milestone.contract,
             "application": milestone.contract.application,
             "indicators": list(found.challenge.indicators.all()),
@@ -403,7 +407,9 @@ def board(request: HttpRequest) -> HttpResponse:
     form = BoardFilterForm(request.GET or None)
     form.is_valid()
     status = getattr(form, "cleaned_data", {}).get("status") or ""
-    page = Paginator(reads.board_challenges(status=status), PAGE_SIZE).get_page(request.GET.get("page"))
+    page = Paginator(reads.board_challenges(viewer=request.user, status=status), PAGE_SIZE).get_page(
+        request.GET.get("page")
+    )
     return render(
         request,
         "challenges/contracts/board.html",
@@ -411,7 +417,7 @@ def board(request: HttpRequest) -> HttpResponse:
             "form": form,
             "page": page,
             "rows": reads.board_rows(page.object_list),
-            "totals": reads.board_totals(),
+            "totals": reads.board_totals(viewer=request.user),
             "querystring": querystring(request),
             "filtered": bool(status),
             "today": timezone.localdate(),

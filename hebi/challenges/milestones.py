@@ -172,8 +172,10 @@ def contract_refusal(application: Application) -> str | None:
 
 
 def proposed_milestones(application: Application, starts_on: datetime.date) -> list[dict[str, Any]]:
-    """The application's promised milestones as contract rows: the last is the acceptance (验收),
-    the middle one the mid-term review (中期考核), the others plain milestone reviews."""
+    """The application's promised milestones as contract rows, each due its month after the
+    contract's start: the last is the acceptance (验收), the middle one the mid-term review
+    (中期考核), the others plain milestone reviews. "month" tells the page how to move the date
+    when the start changes."""
     rows = list(application.milestones.all())
     middle = (len(rows) - 1) // 2
     proposed = []
@@ -191,6 +193,7 @@ def proposed_milestones(application: Application, starts_on: datetime.date) -> l
                 "due_on": add_months(starts_on, row.month),
                 "deliverable": row.deliverable,
                 "tranche": row.amount,
+                "month": row.month,
             }
         )
     return proposed

@@ -70,9 +70,11 @@ def is_issuer_member(user: Any, challenge: Challenge) -> bool:
 
 
 def can_view_challenge(user: Any, challenge: Challenge) -> bool:
-    if challenge.published_at is not None:
+    """Published calls for everyone; before that the issuer's people, and the secretariat once the
+    call was submitted (a draft is the issuer's private work)."""
+    if challenge.published_at is not None or is_issuer_member(user, challenge):
         return True
-    return is_issuer_member(user, challenge) or is_secretariat(user)
+    return is_secretariat(user) and challenge.status != "draft"
 
 
 def can_edit_challenge(user: Any, challenge: Challenge) -> bool:

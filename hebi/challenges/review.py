@@ -9,6 +9,7 @@ after the commit.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
+from decimal import Decimal
 from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -20,6 +21,7 @@ from django.utils.translation import gettext as _
 from hebi.catalog import workflow
 from hebi.catalog.models import TechField
 from hebi.challenges import panels, permissions, review_selectors, scoring, services
+from hebi.challenges.milestones import yuan_text
 from hebi.challenges.models import (
     Application,
     Challenge,
@@ -408,6 +410,34 @@ def challenge_decide(
         raise ValidationError({"decisions": errors})
     if not submitted:
         raise ValidationError(_("该榜单没有待决定的申报。"))
+    # Every winner signs a contract out of the call's public money: awarding more than the call
+    # has would leave a winner whose contract can never be signed.
+    winners = [
+        submitted[pk]
+        for pk, (category, _comment) in chosen.items()
+        if category.outcome == DecisionCategory.Outcome.AWARDED
+    ]
+    asked = sum((a.budget_public for a in winners), Decimal(0))
+    if asked > challenge.budget_public:
+        raise ValidationError(
+            {
+                "decisions": [
+                    _(
+                        "揭榜成功的申报共申请财政资金 %(asked)s 元（%(list)s），超过榜单的财政资金 "
+                        "%(budget)s 元，请减少揭榜成功的申报。"
+                    )
+                    % {
+                        "asked": yuan_text(asked),
+                        "list": "；".join(
+                            _("%(app)s %(amount)s 元")
+                            % {"app": _label(a), "amount": yuan_text(a.budget_public)}
+                            for a in winners
+                        ),
+                        "budget": yuan_text(challenge.budget_public),
+                    }
+                ]
+            }
+        )
     now = timezone.now()
     awarded = 0
     for pk, application in submitted.items():

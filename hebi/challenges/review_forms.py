@@ -129,10 +129,23 @@ class PanelAddMemberForm(forms.Form):
 
     def __init__(self, *args: Any, panel: Panel, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
+        self.panel = panel
+        # Any expert of the pool is accepted here, so that the service can say why one may not join
+        # (already excluded, removed, in conflict); the list offers only those who may.
         self.fields["expert"].queryset = (  # type: ignore[attr-defined]
             ExpertProfile.objects.filter(is_active=True)
             .exclude(pk__in=panel.memberships.values("expert_id"))
             .select_related("user", "organisation")
+        )
+
+    def offered(self) -> list[ExpertProfile]:
+        """Active experts who are neither on the panel nor excluded from it."""
+        return list(
+            ExpertProfile.objects.filter(is_active=True, user__is_active=True)
+            .exclude(pk__in=self.panel.memberships.values("expert_id"))
+            .exclude(pk__in=self.panel.exclusions.values("expert_id"))
+            .select_related("user", "organisation")
+            .order_by("user__display_name", "user__username")
         )
 
 

@@ -21,6 +21,7 @@ from hebi.challenges.models import (
     Challenge,
     DeclaredConflict,
     ExpertProfile,
+    MilestoneVerdict,
     Panel,
     PanelExclusion,
     PanelMember,
@@ -126,13 +127,15 @@ def kind_label(kind: str) -> str:
 def labelled(reasons: Iterable[dict[str, Any]], titles: dict[int, str]) -> list[dict[str, Any]]:
     """Reasons as shown to the secretariat: the kind's label, the detail and the application's title."""
     return [
-        {
-            "kind": r.get("kind", ""),
-            "label": kind_label(r.get("kind", "")),
-            "detail": r.get("detail", ""),
-            "application": r.get("application"),
-            "application_title": titles.get(r.get("application") or 0, ""),
-        }
+        conflicts.labelled(
+            {
+                "kind": r.get("kind", ""),
+                "detail": r.get("detail", ""),
+                "application": r.get("application"),
+                "application_title": titles.get(r.get("application") or 0, ""),
+            },
+            kind_label(r.get("kind", "")),
+        )
         for r in reasons
     ]
 
@@ -347,10 +350,16 @@ class Assignment:
     panel: Panel
     is_chair: bool
     tasks: list[Task]
+    # A milestone panel: the expert gave their opinion in the current round.
+    answered: bool = False
 
     @property
     def is_review(self) -> bool:
         return self.panel.kind == Panel.Kind.REVIEW
+
+    @property
+    def awaits_verdict(self) -> bool:
+        return not self.is_review and not self.answered and self.panel.status == Panel.Status.OPEN
 
 
 def _conflicts_of(
@@ -411,6 +420,7 @@ def my_assignments(*, viewer: Any) -> list[Assignment]:
             applications[app.challenge_id].append(app)
         pairs = _conflicts_of(profile, reviews, applications)
         mine = set(Score.objects.filter(expert=profile).values_list("panel_id", "application_id"))
+    given = set(MilestoneVerdict.objects.filter(expert=profile).values_list("panel_id", "round"))
     found = []
     for membership in memberships:
         panel = membership.panel
@@ -423,7 +433,14 @@ def my_assignments(*, viewer: Any) -> list[Assignment]:
                     tasks.append(Task(app, "conflict", pairs[(panel.pk, app.pk)]))
                 else:
                     tasks.append(Task(app, "todo", []))
-        found.append(Assignment(panel=panel, is_chair=membership.is_chair, tasks=tasks))
+        found.append(
+            Assignment(
+                panel=panel,
+                is_chair=membership.is_chair,
+                tasks=tasks,
+                answered=(panel.pk, panel.round) in given,
+            )
+        )
     return found
 
 

@@ -17,11 +17,14 @@ from hebi.core.permissions import roles_by_org
 
 
 def challenges_visible(*, viewer: Any) -> QuerySet[Challenge]:
-    """Published challenges for everyone; drafts for their issuer's people and the secretariat."""
+    """Published challenges for everyone; unpublished ones for their issuer's people; the
+    secretariat sees every call but the drafts of other organisations (a draft is the issuer's
+    private work until it is submitted)."""
     qs = Challenge.objects.all()
+    own = Q(issuer_id__in=list(roles_by_org(viewer)))
     if permissions.is_secretariat(viewer):
-        return qs
-    return qs.filter(Q(published_at__isnull=False) | Q(issuer_id__in=list(roles_by_org(viewer))))
+        return qs.filter(~Q(status=Challenge.Status.DRAFT) | own)
+    return qs.filter(Q(published_at__isnull=False) | own)
 
 
 def challenge_get(*, viewer: Any, pk: Any) -> Challenge:
@@ -94,7 +97,9 @@ UNDER_REVIEW = (Application.Status.SUBMITTED, Application.Status.AWARDED, Applic
 class HallFilters:
     q: str = ""
     field: str = ""
-    state: str = ""  # "open" (征集中) or "closed" (已截止)
+    # "open" (征集中), "closed" (已截止: past the deadline, the review not started yet),
+    # "reviewing" (评审中) or "decided" (已定榜)
+    state: str = ""
     issuer_kind: str = ""  # "enterprise" or "government"
 
 
@@ -112,7 +117,11 @@ def challenge_hall(*, filters: HallFilters) -> QuerySet[Challenge]:
     if filters.state == "open":
         qs = qs.filter(open_now)
     elif filters.state == "closed":
-        qs = qs.exclude(open_now)
+        qs = qs.filter(status=Challenge.Status.PUBLISHED, deadline__lt=today)
+    elif filters.state == "reviewing":
+        qs = qs.filter(status=Challenge.Status.REVIEWING)
+    elif filters.state == "decided":
+        qs = qs.filter(status=Challenge.Status.DECIDED)
     if filters.field:
         qs = qs.filter(field_id=filters.field)
     if filters.issuer_kind in permissions.ISSUER_KINDS:
@@ -202,6 +211,16 @@ def challenge_applications(*, viewer: Any, challenge: Challenge) -> QuerySet[App
         .select_related("lead")
         .prefetch_related("partners")
         .order_by("rank", "submitted_at", "id")
+    )
+
+
+def live_applications(*, challenge: Challenge, leads: list[Any]) -> list[Application]:
+    """The applications of the call led by these organisations that still count (not withdrawn):
+    an organisation leads at most one of them per call."""
+    return list(
+        Application.objects.filter(challenge=challenge, lead__in=[o.pk for o in leads])
+        .exclude(status=Application.Status.WITHDRAWN)
+        .order_by("id")
     )
 
 

@@ -689,10 +689,18 @@ def _member_rows(
         if not name and organisation is None and user is None and not role:
             continue
         number = len(cleaned) + 1
+        account_name = (user.get_full_name() or user.get_username()).strip() if user is not None else ""
         if not name and user is not None:
-            name = user.get_full_name() or user.get_username()
+            name = account_name
         if not name or len(name) > 60:
             errors.add("members", _("第 %(n)d 位成员：请填写姓名（不超过 60 字）。") % {"n": number})
+        elif user is not None and name != account_name:
+            # The conflict checks trust the linked account: a renamed row would check the wrong person.
+            errors.add(
+                "members",
+                _("团队成员“%(name)s”关联的账号是“%(account)s”，请改正姓名或取消关联账号。")
+                % {"name": name, "account": account_name},
+            )
         if len(role) > 100:
             errors.add("members", _("第 %(n)d 位成员：分工不能超过 100 字。") % {"n": number})
         if organisation is None or organisation.pk not in team_ids:

@@ -244,6 +244,12 @@ def challenge_detail(request: HttpRequest, pk: int) -> HttpResponse:
     status = challenge.status
     S = Challenge.Status
     signed_in = user.is_authenticated
+    can_apply, my_application = False, None
+    if signed_in and open_now:
+        free, live = _free_leads(request, challenge)
+        can_apply = any(o.pk != challenge.issuer_id for o in free)
+        # Every organisation the user could lead for has applied: show that application instead.
+        my_application = live[0] if live and not can_apply else None
     return render(
         request,
         "challenges/challenge_detail.html",
@@ -265,7 +271,8 @@ def challenge_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "can_approve": secretariat and status == S.PENDING,
             "can_cancel_published": secretariat and status in (S.PUBLISHED, S.REVIEWING),
             "can_start_review": secretariat and status == S.PUBLISHED and today > challenge.deadline,
-            "can_apply": signed_in and open_now and not _only_issuer(request, challenge),
+            "can_apply": can_apply,
+            "my_application": my_application,
             "applications": list(selectors.challenge_applications(viewer=user, challenge=challenge))
             if signed_in
             else [],
@@ -275,13 +282,17 @@ def challenge_detail(request: HttpRequest, pk: int) -> HttpResponse:
     )
 
 
-def _only_issuer(request: HttpRequest, challenge: Challenge) -> bool:
-    """True when every organisation the user may apply for is the issuer itself."""
-    return all(o.pk == challenge.issuer_id for o in _lead_choices(request))
-
-
 def _lead_choices(request: HttpRequest) -> list[Organisation]:
     return [o for o in viewer_organisations(viewer=request.user) if can_contribute(request.user, o)]
+
+
+def _free_leads(request: HttpRequest, challenge: Challenge) -> tuple[list[Organisation], list[Application]]:
+    """The organisations the user may still apply for (no live application to this call yet),
+    and the live applications of the others."""
+    leads = _lead_choices(request)
+    live = selectors.live_applications(challenge=challenge, leads=leads)
+    taken = {a.lead_id for a in live}
+    return [o for o in leads if o.pk not in taken], live
 
 
 def _act(request: HttpRequest, pk: int, run: Any, done: str) -> HttpResponse:
@@ -435,13 +446,18 @@ def _application_formsets(
 
 
 def _save_application(
-    request: HttpRequest, challenge: Challenge, application: Application | None
+    request: HttpRequest,
+    challenge: Challenge,
+    application: Application | None,
+    leads: list[Organisation] | None = None,
 ) -> HttpResponse:
-    leads = _lead_choices(request) if application is None else []
+    leads = leads or []
     if application is None:
         choices = member_choices(lead_ids=[o.pk for o in leads])
+        user = request.user
+        # The same name the account goes by: the service refuses a row whose name and account differ.
         first = {
-            "name": getattr(request.user, "display_name", "") or request.user.get_username(),
+            "name": (user.get_full_name() if user.is_authenticated else "") or user.get_username(),
             "organisation": leads[0].pk if leads else None,
             "user": request.user.pk,
             "role": _("项目负责人"),
@@ -520,7 +536,11 @@ def apply(request: HttpRequest, pk: int) -> HttpResponse:
             else _("该榜单不在征集期，不能申报。"),
         )
         return redirect("challenges:detail", pk=pk)
-    return _save_application(request, challenge, None)
+    free, live = _free_leads(request, challenge)
+    if not free and live:
+        messages.info(request, _("本单位已就该榜单提交过申报。"))
+        return redirect("challenges:application-detail", pk=live[0].pk)
+    return _save_application(request, challenge, None, leads=free)
 
 
 @login_required

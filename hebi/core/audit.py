@@ -9,8 +9,13 @@ from typing import Any
 
 from django.contrib.contenttypes.models import ContentType
 from django.db import models
+from django.utils import timezone
 
 from hebi.core.models import AuditLog
+
+# How times read in the trail: on the platform's clock (settings.TIME_ZONE), to the minute.
+DATETIME_FORMAT = "%Y-%m-%d %H:%M"
+TIME_FORMAT = "%H:%M"
 
 
 def _plain(value: Any) -> Any:
@@ -20,11 +25,27 @@ def _plain(value: Any) -> Any:
     if isinstance(value, decimal.Decimal):
         # Normalised, so that 80 and 80.00 count as the same value.
         return format(value.normalize(), "f")
-    if isinstance(value, datetime.datetime | datetime.date):
+    if isinstance(value, datetime.datetime):  # before date: a datetime is a date too
+        if timezone.is_aware(value):
+            value = timezone.localtime(value, timezone.get_default_timezone())
+        return value.strftime(DATETIME_FORMAT)
+    if isinstance(value, datetime.date):
         return value.isoformat()
+    if isinstance(value, datetime.time):
+        return value.strftime(TIME_FORMAT)
     if isinstance(value, list | tuple | set):
         return [_plain(v) for v in value]
     return value
+
+
+def _exact(value: Any) -> Any:
+    """The form in which values are compared: the readable one, except that times keep their
+    seconds, so that a change of a few seconds is still saved (it just reads the same)."""
+    if isinstance(value, datetime.datetime) and timezone.is_aware(value):
+        return value.astimezone(datetime.UTC).isoformat()
+    if isinstance(value, datetime.datetime | datetime.time):
+        return value.isoformat()
+    return _plain(value)
 
 
 def snapshot(instance: models.Model, fields: Iterable[str]) -> dict[str, Any]:
@@ -86,11 +107,16 @@ def model_update(
     """Set the given fields, validate, save only what changed and audit it. Returns the changes."""
     allowed = [f for f in fields if f in data]
     before = snapshot(instance, allowed)
+    exact_before = {name: _exact(getattr(instance, name)) for name in allowed}
     for name in allowed:
         setattr(instance, name, data[name])
     instance.full_clean()
     after = snapshot(instance, allowed)
-    changes = diff(before, after)
+    changes = {
+        name: [before[name], after[name]]
+        for name in allowed
+        if _exact(getattr(instance, name)) != exact_before[name]
+    }
     if changes:
         instance.save(update_fields=[*changes.keys(), *_auto_now_fields(instance)])
         record(actor=actor, action=AuditLog.Action.UPDATE, instance=instance, changes=changes, **kwargs)

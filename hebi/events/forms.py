@@ -5,7 +5,9 @@ from __future__ import annotations
 from typing import Any, cast
 
 from django import forms
-from django.db.models import Q
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db.models import Case, IntegerField, Q, QuerySet, Value, When
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from hebi.catalog import selectors as catalog_selectors
@@ -22,13 +24,56 @@ DATETIME = forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%
 TIME = forms.TimeInput(attrs={"type": "time"}, format="%H:%M")
 
 
+# Who presents at a roadshow: the organisations whose results are transferred. Funds, banks,
+# government bodies and parks come to listen, invest or host, not to present.
+PRESENTER_KINDS = (
+    Organisation.Kind.UNIVERSITY,
+    Organisation.Kind.INSTITUTE,
+    Organisation.Kind.ENTERPRISE,
+)
+
+
 def _org_choices() -> Any:
     return Organisation.objects.filter(is_active=True).order_by("kind", "name")
 
 
+def _kind_rank(field: str) -> Case:
+    """Presenters in the order of PRESENTER_KINDS (universities, institutes, enterprises)."""
+    return Case(
+        *(When(**{field: kind}, then=Value(rank)) for rank, kind in enumerate(PRESENTER_KINDS)),
+        default=Value(len(PRESENTER_KINDS)),
+        output_field=IntegerField(),
+    )
+
+
+def presenter_choices(*, keep: Any = None) -> QuerySet[Organisation]:
+    """Active universities, institutes and enterprises, by kind then name; `keep` (the slot's
+    current organisation) stays listed even if it no longer qualifies."""
+    return Organisation.objects.filter(Q(is_active=True, kind__in=PRESENTER_KINDS) | Q(pk=keep)).order_by(
+        _kind_rank("kind"), "name"
+    )
+
+
+def _owner_label(owner: Organisation) -> str:
+    if owner.short_name and get_language() != "en":
+        return owner.short_name
+    return str(owner)
+
+
+def _limits(model: Any, name: str) -> dict[str, str]:
+    """The bounds of a model field's validators, as min/max attributes for the browser."""
+    attrs = {}
+    for validator in model._meta.get_field(name).validators:
+        if isinstance(validator, MinValueValidator):
+            attrs["min"] = str(validator.limit_value)
+        elif isinstance(validator, MaxValueValidator):
+            attrs["max"] = str(validator.limit_value)
+    return attrs
+
+
 class RecordChoiceField(forms.ModelChoiceField):
     def label_from_instance(self, obj: Any) -> str:
-        return f"{obj.title}（{obj.owner}）"
+        return f"{_owner_label(obj.owner)} · {obj.title}"
 
 
 class ProjectChoiceField(forms.ModelChoiceField):
@@ -72,6 +117,7 @@ class EventForm(forms.ModelForm):
         super().__init__(*args, **kwargs)
         for name in EVENT_TIME_FIELDS:
             self.fields[name].validators.append(validate_event_time)
+        self.fields["capacity"].widget.attrs.update(_limits(Event, "capacity"))
         if organisers is None:
             del self.fields["organiser"]
         else:
@@ -121,16 +167,39 @@ class SlotForm(forms.ModelForm):
 
     def __init__(self, *args: Any, viewer: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        cast(forms.ModelChoiceField, self.fields["organisation"]).queryset = _org_choices()
         slot: EventSlot = self.instance
-        # Published results and visible projects, plus whatever the slot already names.
-        cast(forms.ModelChoiceField, self.fields["achievement"]).queryset = Achievement.objects.filter(
-            Q(pk__in=catalog_selectors.listed(Achievement, viewer=viewer).values("pk"))
-            | Q(pk=slot.achievement_id)
-        ).select_related("owner")
+        cast(forms.ModelChoiceField, self.fields["organisation"]).queryset = presenter_choices(
+            keep=slot.organisation_id
+        )
+        # Published results of presenting organisations, plus whatever the slot already names;
+        # once the presenting organisation is known, only its results (the service requires it).
+        results = catalog_selectors.listed(Achievement, viewer=viewer).filter(owner__kind__in=PRESENTER_KINDS)
+        presenter = self._presenter_id()
+        if presenter is not None:
+            results = results.filter(owner_id=presenter)
+        cast(forms.ModelChoiceField, self.fields["achievement"]).queryset = (
+            Achievement.objects.filter(Q(pk__in=results.values("pk")) | Q(pk=slot.achievement_id))
+            .select_related("owner")
+            .order_by(_kind_rank("owner__kind"), "owner__name", "title")
+        )
+        if presenter is None:
+            self.fields["achievement"].help_text = _(
+                "须为路演单位已发布的成果。选定路演单位并保存后，这里只列出该单位的成果。"
+            )
         cast(forms.ModelChoiceField, self.fields["project"]).queryset = TransferProject.objects.filter(
             Q(pk__in=deals_selectors.projects_visible(viewer=viewer).values("pk")) | Q(pk=slot.project_id)
         ).select_related("owner", "enterprise")
+
+    def _presenter_id(self) -> int | None:
+        """The presenting organisation the form knows: the one submitted, else the slot's."""
+        if not self.is_bound:
+            return self.instance.organisation_id
+        try:
+            submitted = int(self.data.get(self.add_prefix("organisation")) or "")
+        except (TypeError, ValueError):
+            return None
+        # Beyond the database's integers the field itself says the choice is invalid.
+        return submitted if 0 < submitted < 2**63 else None
 
 
 class InvitationForm(forms.Form):

@@ -121,7 +121,10 @@ def event_time_range_message() -> str:
     return _("时间应在 %(first)d 年至 %(last)d 年之间。") % {"first": EARLIEST_YEAR, "last": LATEST_YEAR}
 
 
-def _check_event(event: Event) -> None:
+def _check_event(event: Event, *, changed: Iterable[str]) -> None:
+    """`changed` names the fields set anew: only those are held to the clock, so that an event
+    that has begun (or whose registration has closed) can still have its other facts edited."""
+    changed = set(changed)
     errors: dict[str, str] = {}
     for name in EVENT_TIME_FIELDS:
         try:
@@ -134,6 +137,16 @@ def _check_event(event: Event) -> None:
         errors["title"] = _("请填写活动名称。")
     if not event.venue:
         errors["venue"] = _("请填写活动地点。")
+    # To the minute, as the form reads times: a start typed for the current minute is not past.
+    now = timezone.now().replace(second=0, microsecond=0)
+    if "starts_at" in changed and event.starts_at and event.starts_at < now:
+        errors["starts_at"] = _("开始时间不能早于现在。")
+    if (
+        "registration_closes_at" in changed
+        and event.registration_closes_at
+        and event.registration_closes_at < now
+    ):
+        errors["registration_closes_at"] = _("报名截止时间不能早于现在。")
     if event.starts_at and event.ends_at and event.ends_at <= event.starts_at:
         errors["ends_at"] = _("结束时间应晚于开始时间。")
     if event.ends_at and event.registration_closes_at and event.registration_closes_at > event.ends_at:
@@ -143,6 +156,14 @@ def _check_event(event: Event) -> None:
         errors["rubric"] = _("请选择启用中的路演评分指标。")
     if errors:
         raise ValidationError(errors)
+
+
+def _differs(before: Any, after: Any) -> bool:
+    """Whether an edit changes a value; times to the minute, as the form gives them, so that an
+    event that has begun can be saved from its edit page without its start counting as new."""
+    if isinstance(before, datetime.datetime) and isinstance(after, datetime.datetime):
+        return before.replace(second=0, microsecond=0) != after.replace(second=0, microsecond=0)
+    return bool(before != after)
 
 
 def default_rubric() -> Rubric | None:
@@ -183,7 +204,7 @@ def event_create(*, actor: Any, organiser: Organisation, **data: Any) -> Event:
     if cleaned.get("rubric") is None:
         cleaned["rubric"] = default_rubric()
     event = Event(organiser=organiser, created_by=actor, status=Status.DRAFT, **cleaned)
-    _check_event(event)
+    _check_event(event, changed=EVENT_TIME_FIELDS)
     event.full_clean()
     event.save()
     audit.record_create(
@@ -204,7 +225,9 @@ def event_update(*, actor: Any, event: Event, **data: Any) -> dict[str, list[Any
     candidate = copy.copy(event)
     for name, value in cleaned.items():
         setattr(candidate, name, value)
-    _check_event(candidate)
+    _check_event(
+        candidate, changed=[name for name in cleaned if _differs(getattr(event, name), cleaned[name])]
+    )
     taken = selectors.registered_count(event)
     if "capacity" in cleaned and cleaned["capacity"] is not None and cleaned["capacity"] < taken:
         raise ValidationError({"capacity": _("报名名额不能少于已报名人数（%(n)d 人）。") % {"n": taken}})

@@ -89,7 +89,10 @@ def event_list(request: HttpRequest) -> HttpResponse:
 def event_detail(request: HttpRequest, pk: int) -> HttpResponse:
     event = selectors.event_get(viewer=request.user, pk=pk)
     can_manage = permissions.can_manage(request.user, event)
-    registered = selectors.registered_count(event)
+    live = event.status in services.LIVE_STATES
+    # Once held or cancelled, an event has no places to offer: its page says how many came.
+    counts = None if live else selectors.registration_counts(event)
+    registered = counts.registered if counts else selectors.registered_count(event)
     mine = selectors.registration_of(viewer=request.user, event=event)
     organisations = viewer_organisations(viewer=request.user)
     return render(
@@ -100,6 +103,7 @@ def event_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "slots": selectors.event_slots(event),
             "invitations": selectors.event_invitations(event),
             "registered": registered,
+            "checked_in": counts.checked_in if counts else None,
             "places_left": max(event.capacity - registered, 0),
             "registration_open": permissions.registration_open(event),
             "registration_closes": permissions.registration_closes(event),
@@ -113,7 +117,7 @@ def event_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "can_see_private": permissions.can_see_private(request.user, event),
             "cancel_form": CancelForm() if can_manage else None,
             "invitation_form": InvitationForm() if can_manage else None,
-            "editable": event.status in services.LIVE_STATES,
+            "editable": live,
             "status_history": labelled_history(event) if can_manage else None,
             "history": history_for(event)[:50] if can_manage else None,
         },

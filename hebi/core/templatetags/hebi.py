@@ -1,11 +1,14 @@
 """Display helpers: money in 元/万元/亿元, and audit changes."""
 
+import datetime
+import re
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from django import template
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import FieldDoesNotExist
+from django.utils import timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
@@ -68,11 +71,28 @@ def percent(value: Any) -> str:
     return f"{_trim(Decimal(value) * 100, 1)}%"
 
 
+# Timestamps as the trail stored them before it wrote local time to the minute, e.g.
+# "2026-12-20T01:00:00+00:00": shown the new way, so that old and new entries read alike.
+ISO_TIMESTAMP = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:\d{2})?")
+
+
+def _timestamp(value: str) -> str:
+    try:
+        moment = datetime.datetime.fromisoformat(value)
+    except ValueError:
+        return value
+    if timezone.is_aware(moment):
+        moment = timezone.localtime(moment, timezone.get_default_timezone())
+    return f"{moment:%Y-%m-%d %H:%M}"
+
+
 def _readable(value: Any, labels: dict[Any, Any]) -> Any:
     if isinstance(value, list):
         return "、".join(str(_readable(v, labels)) for v in value) if value else "—"
     if isinstance(value, bool):
         return _("是") if value else _("否")
+    if isinstance(value, str) and ISO_TIMESTAMP.fullmatch(value):
+        return _timestamp(value)
     return labels.get(value, value) if labels else value
 
 
