@@ -15,7 +15,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from hebi.catalog.models import StatusChange, TechField
-from hebi.challenges import selectors, services
+from hebi.challenges import application_services, selectors, services
 from hebi.challenges.models import Application, ApplicationAttachment, Challenge, ChallengeQuestion
 from hebi.core.models import Notification
 from hebi.core.roles import Role
@@ -544,7 +544,7 @@ def test_a_member_renamed_away_from_the_linked_account_is_refused(login, bob, pu
     ]
     assert not Application.objects.exists()
     with pytest.raises(ValidationError) as caught:
-        services.application_create(
+        application_services.application_create(
             actor=bob,
             challenge=published,
             lead=university,
@@ -567,9 +567,9 @@ def test_the_database_constraint_catches_a_duplicate_the_check_missed(
     monkeypatch, bob, published, university
 ):
     make_application(published, university)
-    monkeypatch.setattr(services, "_live_duplicate", lambda *args, **kwargs: False)
+    monkeypatch.setattr(application_services, "_live_duplicate", lambda *args, **kwargs: False)
     with pytest.raises(ValidationError) as caught:
-        services.application_create(
+        application_services.application_create(
             actor=bob,
             challenge=published,
             lead=university,
@@ -675,7 +675,7 @@ def test_applying_for_an_organisation_one_does_not_belong_to_is_forbidden(
     assert response.status_code == 200  # not among the form's choices
     assert not Application.objects.exists()
     with pytest.raises(PermissionDenied):
-        services.application_create(actor=bob, challenge=published, lead=other_enterprise)
+        application_services.application_create(actor=bob, challenge=published, lead=other_enterprise)
 
 
 def test_an_application_is_private_to_its_team_the_secretariat_and_after_submission_the_issuer(

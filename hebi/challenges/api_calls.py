@@ -28,7 +28,7 @@ from rest_framework.routers import SimpleRouter
 
 from hebi.catalog.models import TechField
 from hebi.catalog.workflow import status_history, status_label
-from hebi.challenges import permissions, selectors, services
+from hebi.challenges import application_services, permissions, selectors, services
 from hebi.challenges.models import Application, Challenge, ChallengeQuestion, Rubric
 from hebi.core.api import UserLanguageMixin, id_field, pk_or_404
 from hebi.core.converters import parse_id
@@ -652,7 +652,7 @@ class ChallengeApplicationViewSet(UserLanguageMixin, mixins.ListModelMixin, view
             challenge = selectors.challenge_get(viewer=request.user, pk=data.pop("challenge"))
         except Http404 as error:
             raise ValidationError({"challenge": [_("榜单不存在。")]}) from error
-        application = services.application_create(
+        application = application_services.application_create(
             actor=request.user,
             challenge=challenge,
             lead=self._lead(data.pop("lead", None)),
@@ -677,7 +677,7 @@ class ChallengeApplicationViewSet(UserLanguageMixin, mixins.ListModelMixin, view
         data = dict(serializer.validated_data)
         data.pop("challenge", None)
         data.pop("lead", None)
-        services.application_update(
+        application_services.application_update(
             actor=request.user,
             application=application,
             partners=_organisations(data.pop("partners"), "partners") if "partners" in data else None,
@@ -692,7 +692,7 @@ class ChallengeApplicationViewSet(UserLanguageMixin, mixins.ListModelMixin, view
     def submit(self, request: Request, pk: str | None = None) -> Response:
         """提交申报（截止日期前）。"""
         application = self.get_object()
-        services.application_submit(actor=request.user, application=application)
+        application_services.application_submit(actor=request.user, application=application)
         return self._answer(application)
 
     @extend_schema(
@@ -704,7 +704,7 @@ class ChallengeApplicationViewSet(UserLanguageMixin, mixins.ListModelMixin, view
         application = self.get_object()
         serializer = ChallengeReasonSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        services.application_withdraw(
+        application_services.application_withdraw(
             actor=request.user, application=application, reason=serializer.validated_data["reason"]
         )
         return self._answer(application)
@@ -725,7 +725,7 @@ class ChallengeApplicationViewSet(UserLanguageMixin, mixins.ListModelMixin, view
         application = self.get_object()
         serializer = ChallengeAttachmentUploadSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        attachment = services.attachment_add(
+        attachment = application_services.attachment_add(
             actor=request.user, application=application, uploaded=serializer.validated_data["file"]
         )
         return Response(ChallengeApplicationAttachmentSerializer(attachment).data, status=201)
@@ -740,7 +740,7 @@ class ChallengeApplicationViewSet(UserLanguageMixin, mixins.ListModelMixin, view
         found = application.attachments.filter(pk=pk_or_404(attachment)).first()
         if found is None:
             raise Http404
-        services.attachment_remove(actor=request.user, attachment=found)
+        application_services.attachment_remove(actor=request.user, attachment=found)
         return Response(status=204)
 
 

@@ -20,7 +20,7 @@ from django.utils.translation import gettext as _
 
 from hebi.catalog import workflow
 from hebi.catalog.models import TechField
-from hebi.challenges import panels, permissions, review_selectors, scoring, services
+from hebi.challenges import application_services, panels, permissions, review_selectors, scoring
 from hebi.challenges.milestones import yuan_text
 from hebi.challenges.models import (
     Application,
@@ -445,7 +445,7 @@ def challenge_decide(
         won = category.outcome == DecisionCategory.Outcome.AWARDED
         awarded += won
         status = Application.Status.AWARDED if won else Application.Status.NOT_AWARDED
-        services.application_transition(
+        application_services.application_transition(
             actor=actor,
             application=application,
             to=status,

@@ -17,7 +17,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from hebi.catalog.workflow import labelled_history
-from hebi.challenges import permissions, selectors, services
+from hebi.challenges import application_services, permissions, selectors, services
 from hebi.challenges.forms import (
     AnswerForm,
     ApplicationForm,
@@ -479,7 +479,7 @@ def _save_application(
         if form.is_valid() and members.is_valid() and milestones.is_valid():
             try:
                 if application is None:
-                    application = services.application_create(
+                    application = application_services.application_create(
                         actor=request.user,
                         challenge=challenge,
                         lead=form.cleaned_data["lead"],
@@ -492,7 +492,7 @@ def _save_application(
                         request, _("申报已保存为草稿。可以上传附件，检查无误后请在截止日期前提交。")
                     )
                 else:
-                    changes = services.application_update(
+                    changes = application_services.application_update(
                         actor=request.user,
                         application=application,
                         partners=form.cleaned_data["partners"],
@@ -602,7 +602,7 @@ def application_submit(request: HttpRequest, pk: int) -> HttpResponse:
     return _act_application(
         request,
         pk,
-        lambda a: services.application_submit(actor=request.user, application=a),
+        lambda a: application_services.application_submit(actor=request.user, application=a),
         _("申报已提交。截止日期前仍可撤回。"),
     )
 
@@ -613,7 +613,9 @@ def application_withdraw(request: HttpRequest, pk: int) -> HttpResponse:
     return _act_application(
         request,
         pk,
-        lambda a: services.application_withdraw(actor=request.user, application=a, reason=_reason(request)),
+        lambda a: application_services.application_withdraw(
+            actor=request.user, application=a, reason=_reason(request)
+        ),
         _("申报已撤回。截止日期前可以重新申报。"),
     )
 
@@ -628,7 +630,7 @@ def attachment_upload(request: HttpRequest, pk: int) -> HttpResponse:
         _errors_as_messages(request, form)
     else:
         try:
-            services.attachment_add(
+            application_services.attachment_add(
                 actor=request.user, application=application, uploaded=form.cleaned_data["file"]
             )
         except ValidationError as error:
@@ -664,7 +666,7 @@ def attachment_delete(request: HttpRequest, pk: int) -> HttpResponse:
     attachment = _attachment(request, pk)
     application_pk = attachment.application_id
     try:
-        services.attachment_remove(actor=request.user, attachment=attachment)
+        application_services.attachment_remove(actor=request.user, attachment=attachment)
     except ValidationError as error:
         apply_validation_error(request, error)
     else:
