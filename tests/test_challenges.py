@@ -206,6 +206,44 @@ def test_the_secretariat_sees_a_call_once_submitted_not_as_a_draft(login, sam, e
     assert "一汽草稿" not in titles and {"一汽待审", "一汽退回", "本局草稿"} <= titles
 
 
+def test_a_draft_cancelled_without_submission_stays_private_from_the_secretariat(
+    login, sam, charlie, enterprise
+):
+    never_sent = make_challenge(enterprise, title="从未提交", status="draft")
+    services.challenge_cancel(actor=charlie, challenge=never_sent)
+    sent = make_challenge(enterprise, title="提交后退回再撤销", status="draft")
+    sent.deadline = timezone.localdate() + datetime.timedelta(days=20)
+    sent.save()
+    services.challenge_submit(actor=charlie, challenge=sent)
+    services.challenge_return(actor=sam, challenge=sent, reason="预算拆分不清楚，请补充说明。")
+    services.challenge_cancel(actor=charlie, challenge=sent)
+    client = login(sam)
+    assert client.get(reverse("challenges:detail", args=[never_sent.pk])).status_code == 404
+    assert client.get(reverse("challenges:detail", args=[sent.pk])).status_code == 200
+    visible = set(selectors.challenges_visible(viewer=sam))
+    assert never_sent not in visible and sent in visible
+
+
+def test_an_account_renamed_later_does_not_block_other_edits(bob, published, university):
+    application = make_application(
+        published, university, status="draft", members=(("鲍勃", university, bob),), created_by=bob
+    )
+    bob.display_name = "鲍勃博士"
+    bob.save()
+    application_services.application_update(actor=bob, application=application, partners=[])
+    application_services.application_update(actor=bob, application=application, title="新的方案名称")
+    application.refresh_from_db()
+    assert application.title == "新的方案名称"
+    # A new row whose name differs from its account is still refused.
+    with pytest.raises(ValidationError) as refused:
+        application_services.application_update(
+            actor=bob,
+            application=application,
+            members=[{"name": "张三", "organisation": university, "user": bob, "role": "负责人"}],
+        )
+    assert "关联的账号是“鲍勃博士”" in str(refused.value)
+
+
 def test_editing_another_organisations_published_challenge_is_forbidden(login, dave, published):
     assert login(dave).get(reverse("challenges:edit", args=[published.pk])).status_code == 403
     response = login(dave).post(reverse("challenges:edit", args=[published.pk]), {"title": "改掉"})

@@ -101,8 +101,15 @@ def _check_application(application: Application, challenge: Challenge, errors: _
 
 
 def _member_rows(
-    rows: Iterable[Mapping[str, Any]], *, team: list[Organisation], errors: _Errors, required: bool
+    rows: Iterable[Mapping[str, Any]],
+    *,
+    team: list[Organisation],
+    errors: _Errors,
+    required: bool,
+    stored: frozenset[tuple[str, int]] = frozenset(),
 ) -> list[dict[str, Any]]:
+    """stored: the (name, account) pairs already saved; an account renamed since does not block
+    other edits of the application."""
     team_ids = {o.pk for o in team}
     cleaned: list[dict[str, Any]] = []
     for row in rows:
@@ -118,7 +125,7 @@ def _member_rows(
             name = account_name
         if not name or len(name) > 60:
             errors.add("members", _("第 %(n)d 位成员：请填写姓名（不超过 60 字）。") % {"n": number})
-        elif user is not None and name != account_name:
+        elif user is not None and name != account_name and (name, user.pk) not in stored:
             # The conflict checks trust the linked account: a renamed row would check the wrong person.
             errors.add(
                 "members",
@@ -294,8 +301,11 @@ def application_update(
             {"name": m.name, "organisation": m.organisation, "user": m.user, "role": m.role}
             for m in application.members.select_related("organisation", "user")
         ]
+    stored = frozenset((m.name, m.user_id) for m in application.members.all() if m.user_id)
     member_rows = (
-        _member_rows(members, team=team, errors=errors, required=False) if members is not None else None
+        _member_rows(members, team=team, errors=errors, required=False, stored=stored)
+        if members is not None
+        else None
     )
     milestone_rows = (
         _milestone_rows(

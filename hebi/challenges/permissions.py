@@ -74,7 +74,14 @@ def can_view_challenge(user: Any, challenge: Challenge) -> bool:
     call was submitted (a draft is the issuer's private work)."""
     if challenge.published_at is not None or is_issuer_member(user, challenge):
         return True
-    return is_secretariat(user) and challenge.status != "draft"
+    if not is_secretariat(user) or challenge.status == "draft":
+        return False
+    if challenge.status != "cancelled":
+        return True
+    # Cancelled before publication: only if it had been submitted (a draft cancelled stays private).
+    from hebi.catalog.workflow import status_history
+
+    return status_history(challenge).filter(to_status="pending").exists()
 
 
 def can_edit_challenge(user: Any, challenge: Challenge) -> bool:

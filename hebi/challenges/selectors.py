@@ -5,11 +5,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from django.contrib.contenttypes.models import ContentType
 from django.db.models import Case, Count, Exists, F, IntegerField, OuterRef, Q, QuerySet, Value, When
 from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from hebi.catalog.models import StatusChange
 from hebi.challenges import permissions
 from hebi.challenges.models import Application, Challenge, ChallengeQuestion, Panel, PanelMember
 from hebi.core.converters import parse_id
@@ -23,8 +25,21 @@ def challenges_visible(*, viewer: Any) -> QuerySet[Challenge]:
     qs = Challenge.objects.all()
     own = Q(issuer_id__in=list(roles_by_org(viewer)))
     if permissions.is_secretariat(viewer):
-        return qs.filter(~Q(status=Challenge.Status.DRAFT) | own)
+        never_submitted = Q(status=Challenge.Status.DRAFT) | (
+            Q(status=Challenge.Status.CANCELLED, published_at__isnull=True) & ~Exists(_submissions())
+        )
+        return qs.filter(~never_submitted | own)
     return qs.filter(Q(published_at__isnull=False) | own)
+
+
+def _submissions() -> QuerySet[StatusChange]:
+    """The submission of a call (→ 待审核): a call cancelled before publication stays private
+    unless it had been submitted to the secretariat."""
+    return StatusChange.objects.filter(
+        content_type=ContentType.objects.get_for_model(Challenge),
+        object_id=OuterRef("pk"),
+        to_status=Challenge.Status.PENDING,
+    )
 
 
 def challenge_get(*, viewer: Any, pk: Any) -> Challenge:
