@@ -39,7 +39,6 @@ from hebi.challenges.services import (
     MAX_ROWS,
     AppStatus,
     Status,
-    _after_commit_notify,
     _application_url,
     _clean_model,
     _deadline_passed_message,
@@ -56,6 +55,7 @@ from hebi.core import audit
 from hebi.core.models import AuditLog
 from hebi.core.permissions import can_contribute, roles_by_org
 from hebi.core.uploads import inspect_upload
+from hebi.matching.services import notify_after_commit
 from hebi.orgs.models import Membership, Organisation
 
 
@@ -402,7 +402,7 @@ def application_submit(*, actor: Any, application: Application) -> Application:
         to=AppStatus.SUBMITTED,
         extra_updates={"submitted_at": timezone.now()},
     )
-    _after_commit_notify(
+    notify_after_commit(
         secretariat_users(),
         actor=actor,
         key=f"application:{application.pk}:submitted:{change.pk}",

@@ -46,7 +46,7 @@ from hebi.contracts.rules import money
 from hebi.core import audit
 from hebi.core.models import AuditLog
 from hebi.core.permissions import CONTRIBUTOR_ROLES
-from hebi.matching.services import notify
+from hebi.matching.services import notify_after_commit
 
 Kind = ContractMilestone.Kind
 Status = ContractMilestone.Status
@@ -141,17 +141,9 @@ def issuer_people(application: Application) -> list[Any]:
     return list(_contributors(application.challenge.issuer_id))
 
 
-def _tell(recipients: Iterable[Any], *, actor: Any, key: str, title: str, body: str, url: str) -> None:
-    people = [
-        p for p in {p.pk: p for p in recipients if p is not None}.values() if p.is_active and p.pk != actor.pk
-    ]
-    if people:
-        transaction.on_commit(lambda: notify(recipients=people, key=key, title=title, body=body, url=url))
-
-
 def _tell_parties(contract: MilestoneContract, *, actor: Any, key: str, title: str, body: str) -> None:
     application = contract.application
-    _tell(
+    notify_after_commit(
         [*applicant_people(application), *issuer_people(application)],
         actor=actor,
         key=key,

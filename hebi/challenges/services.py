@@ -34,7 +34,7 @@ from hebi.challenges.models import (
 from hebi.core import audit
 from hebi.core.models import AuditLog
 from hebi.core.roles import Role
-from hebi.matching.services import notify
+from hebi.matching.services import notify_after_commit
 from hebi.orgs.models import Membership, Organisation
 
 User = get_user_model()
@@ -115,18 +115,6 @@ def _clean_model(instance: Any, errors: _Errors) -> None:
 
 def _text(value: Any) -> str:
     return (value or "").strip() if isinstance(value, str) or value is None else str(value).strip()
-
-
-def _after_commit_notify(
-    recipients: Iterable[Any], *, actor: Any, key: str, title: str, body: str, url: str
-) -> None:
-    people = [
-        p
-        for p in {p.pk: p for p in recipients if p is not None}.values()
-        if p.is_active and p.pk != getattr(actor, "pk", None)
-    ]
-    if people:
-        transaction.on_commit(lambda: notify(recipients=people, key=key, title=title, body=body, url=url))
 
 
 def secretariat_users() -> list[Any]:
@@ -452,7 +440,7 @@ def challenge_submit(*, actor: Any, challenge: Challenge) -> Challenge:
     change = workflow.transition(
         actor=actor, instance=challenge, to=Status.PENDING, organisation=challenge.issuer
     )
-    _after_commit_notify(
+    notify_after_commit(
         secretariat_users(),
         actor=actor,
         key=f"challenge:{challenge.pk}:pending:{change.pk}",
@@ -482,7 +470,7 @@ def challenge_approve(*, actor: Any, challenge: Challenge, note: str = "") -> Ch
         organisation=challenge.issuer,
         extra_updates=extra,
     )
-    _after_commit_notify(
+    notify_after_commit(
         _issuer_people(challenge),
         actor=actor,
         key=f"challenge:{challenge.pk}:published:{change.pk}",
@@ -507,7 +495,7 @@ def challenge_return(*, actor: Any, challenge: Challenge, reason: str) -> Challe
         organisation=challenge.issuer,
         extra_updates={"review_note": reason},
     )
-    _after_commit_notify(
+    notify_after_commit(
         _issuer_people(challenge),
         actor=actor,
         key=f"challenge:{challenge.pk}:returned:{change.pk}",
@@ -539,7 +527,7 @@ def challenge_cancel(*, actor: Any, challenge: Challenge, reason: str = "") -> C
         ):
             applicants.append(application.created_by)
             applicants.extend(m.user for m in application.members.select_related("user") if m.user_id)
-        _after_commit_notify(
+        notify_after_commit(
             [*applicants, *_issuer_people(challenge)],
             actor=actor,
             key=f"challenge:{challenge.pk}:cancelled:{change.pk}",
@@ -583,7 +571,7 @@ def question_ask(*, actor: Any, challenge: Challenge, question: str) -> Challeng
         raise ValidationError({"question": _("问题不能超过 1000 字。")})
     item = ChallengeQuestion.objects.create(challenge=challenge, asked_by=actor, question=text)
     audit.record_create(actor=actor, instance=item, fields=["question"], organisation=challenge.issuer)
-    _after_commit_notify(
+    notify_after_commit(
         _issuer_people(challenge),
         actor=actor,
         key=f"challenge:{challenge.pk}:question:{item.pk}",
@@ -614,7 +602,7 @@ def question_answer(*, actor: Any, question: ChallengeQuestion, answer: str) -> 
         organisation=challenge.issuer,
     )
     if changes and question.asked_by is not None:
-        _after_commit_notify(
+        notify_after_commit(
             [question.asked_by],
             actor=actor,
             key=f"challenge:question:{question.pk}:answered:{int(timezone.now().timestamp())}",

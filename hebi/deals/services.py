@@ -29,7 +29,7 @@ from hebi.core.roles import Role
 from hebi.deals import permissions
 from hebi.deals.models import Engagement, Funding, StagePeriod, TransferProject, WorkTeam
 from hebi.matching.models import Match
-from hebi.matching.services import notify
+from hebi.matching.services import notify_after_commit
 from hebi.orgs.models import Membership, Organisation
 
 User = get_user_model()
@@ -63,16 +63,6 @@ MAX_AMOUNT = Decimal("999999999999.99")
 
 def _names(items: Iterable[Any]) -> list[str]:
     return sorted(str(item) for item in items)
-
-
-def _after_commit_notify(
-    recipients: Iterable[Any], *, actor: Any, key: str, title: str, body: str, url: str
-) -> None:
-    people = [
-        p for p in {p.pk: p for p in recipients if p is not None}.values() if p.is_active and p.pk != actor.pk
-    ]
-    if people:
-        transaction.on_commit(lambda: notify(recipients=people, key=key, title=title, body=body, url=url))
 
 
 # -- engagements ------------------------------------------------------------------------------------
@@ -179,7 +169,7 @@ def engagement_create(
 def _tell_follow_up_owner(actor: Any, engagement: Engagement) -> None:
     if engagement.next_step_owner is None or engagement.next_step_on is None:
         return
-    _after_commit_notify(
+    notify_after_commit(
         [engagement.next_step_owner],
         actor=actor,
         key=f"engagement:follow-up:{engagement.pk}:{engagement.next_step_on:%Y%m%d}",
@@ -429,7 +419,7 @@ def project_create(
             fields=["project", "outcome"],
             organisation=engagement.recorder_org,
         )
-    _after_commit_notify(
+    notify_after_commit(
         _project_people(project),
         actor=actor,
         key=f"project:new:{project.pk}",
@@ -583,7 +573,7 @@ def project_transition(
     StagePeriod.objects.create(project=project, stage=to, entered_at=now, host=host)
     if to == Stage.NEGOTIATING:
         _advance_records(actor, project)
-    _after_commit_notify(
+    notify_after_commit(
         _project_people(project),
         actor=actor,
         key=f"project:stage:{project.pk}:{to}:{now.timestamp():.0f}",

@@ -35,7 +35,7 @@ from hebi.deals import services as deals_services
 from hebi.deals.models import Engagement, TransferProject
 from hebi.events import permissions, selectors
 from hebi.events.models import Event, EventSlot, Invitation, Registration, SlotFeedback
-from hebi.matching.services import notify
+from hebi.matching.services import notify_after_commit
 from hebi.orgs.models import Organisation
 
 User = get_user_model()
@@ -81,14 +81,6 @@ def _strip(data: Mapping[str, Any], allowed: Iterable[str]) -> dict[str, Any]:
         if name in cleaned:
             cleaned[name] = (cleaned[name] or "").strip()
     return cleaned
-
-
-def _after_commit_notify(
-    recipients: Iterable[Any], *, actor: Any, key: str, title: str, body: str, url: str
-) -> None:
-    people = [p for p in {p.pk: p for p in recipients}.values() if p.is_active and p.pk != actor.pk]
-    if people:
-        transaction.on_commit(lambda: notify(recipients=people, key=key, title=title, body=body, url=url))
 
 
 def _lock(event: Event) -> Event:
@@ -177,7 +169,7 @@ def _invited_people(event: Event) -> Any:
 
 
 def _tell_invited(actor: Any, event: Event, people: Iterable[Any]) -> None:
-    _after_commit_notify(
+    notify_after_commit(
         people,
         actor=actor,
         key=f"event:invited:{event.pk}",
@@ -278,7 +270,7 @@ def event_cancel(*, actor: Any, event: Event, reason: str) -> Event:
     registrants = User.objects.filter(
         event_registrations__event=event, event_registrations__status=Registration.Status.REGISTERED
     )
-    _after_commit_notify(
+    notify_after_commit(
         registrants,
         actor=actor,
         key=f"event:cancelled:{event.pk}",

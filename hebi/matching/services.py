@@ -200,6 +200,19 @@ def notify(*, recipients: Iterable[Any], key: str, title: str, body: str, url: s
     return created
 
 
+def notify_after_commit(
+    recipients: Iterable[Any], *, actor: Any, key: str, title: str, body: str, url: str
+) -> None:
+    """notify() once the caller's transaction commits: each active person once, never the actor."""
+    people = [
+        p
+        for p in {p.pk: p for p in recipients if p is not None}.values()
+        if p.is_active and p.pk != getattr(actor, "pk", None)
+    ]
+    if people:
+        transaction.on_commit(lambda: notify(recipients=people, key=key, title=title, body=body, url=url))
+
+
 class _Platform:
     """The platform itself as a viewer: it pushes to every signed-in member, so it ranks what
     any signed-in member may see."""
